@@ -1,0 +1,1 @@
+//! Compiles EQL rules into Rust token streams.

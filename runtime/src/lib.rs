@@ -1,0 +1,8 @@
+//! The runtime for Elastic EQL rules compiled to native code by `eql_rule!`.
+
+#![deny(missing_docs)]
+
+pub mod event;
+pub mod rule;
+
+pub use eql_macro::eql_rule;

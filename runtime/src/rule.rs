@@ -1,0 +1,136 @@
+//! What a compiled rule is: static metadata, the fields it reads, its shape, and a predicate.
+
+use crate::event::{Event, FieldId, Schema};
+
+/// A compiled rule. The generated code implements this; the [`crate::detector::Detector`] drives it.
+pub trait Rule: Send + Sync {
+    /// Name, id, severity, MITRE mapping, … as written in the rule file.
+    fn meta(&self) -> &'static RuleMeta;
+    /// The fields this rule reads (and only those are decoded).
+    fn schema(&self) -> &'static Schema;
+    /// Event query, sequence or sample, with join keys and maxspan.
+    fn shape(&self) -> &'static Shape;
+    /// Evaluates every stage's condition (category test included) on one event.
+    ///
+    /// Bit `i` is set when stage `i` (after `with runs=N` expansion) matches; bit [`UNTIL_BIT`]
+    /// when the `until` condition matches. An event query uses bit 0.
+    fn eval(&self, ev: &Event<'_>) -> u64;
+}
+
+/// The mask bit that reports an `until` match.
+pub const UNTIL_BIT: u64 = 1 << 63;
+
+/// The most stages a sequence may have after `runs` expansion (one bit is kept for `until`).
+pub const MAX_STAGES: usize = 63;
+
+/// Rule metadata, from the rule file.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// `rule.name`.
+    pub name: &'static str,
+    /// `rule.rule_id`.
+    pub rule_id: &'static str,
+    /// `rule.description`.
+    pub description: &'static str,
+    /// `low`, `medium`, `high`, `critical`.
+    pub severity: &'static str,
+    /// 0–100.
+    pub risk_score: u32,
+    /// `rule.version`, when the file has one.
+    pub version: u32,
+    /// `rule.tags`.
+    pub tags: &'static [&'static str],
+    /// `rule.index`.
+    pub index: &'static [&'static str],
+    /// How often Kibana runs the rule (`5m` by default).
+    pub interval: &'static str,
+    /// The look-back of each run (`now-9m`).
+    pub from: &'static str,
+    /// Alerts per run at most (100 by default).
+    pub max_signals: u32,
+    /// `rule.author`.
+    pub author: &'static [&'static str],
+    /// `rule.license`.
+    pub license: &'static str,
+    /// `rule.references`.
+    pub references: &'static [&'static str],
+    /// MITRE ATT&CK mapping.
+    pub threat: &'static [Threat],
+    /// The EQL query, verbatim.
+    pub query: &'static str,
+    /// The rule file, relative to the crate that compiled it.
+    pub source: &'static str,
+    /// The query printed fully parenthesised: what it really means.
+    pub canonical: &'static str,
+    /// The fields read and the matcher chosen for each pattern list, as text for `explain`.
+    pub plan: &'static str,
+}
+
+/// One `[[rule.threat]]` entry.
+#[derive(Debug)]
+pub struct Threat {
+    /// `MITRE ATT&CK`.
+    pub framework: &'static str,
+    /// The tactic.
+    pub tactic: MitreRef,
+    /// The techniques.
+    pub techniques: &'static [Technique],
+}
+
+/// A MITRE tactic, technique or subtechnique reference.
+#[derive(Debug)]
+pub struct MitreRef {
+    /// `TA0006`, `T1552`, `T1552.005`.
+    pub id: &'static str,
+    /// `Credential Access`.
+    pub name: &'static str,
+    /// The attack.mitre.org address.
+    pub reference: &'static str,
+}
+
+/// A MITRE technique with its subtechniques.
+#[derive(Debug)]
+pub struct Technique {
+    /// The technique.
+    pub technique: MitreRef,
+    /// Its subtechniques.
+    pub subtechniques: &'static [MitreRef],
+}
+
+/// How the detector drives a rule.
+#[derive(Debug)]
+pub enum Shape {
+    /// One event per alert.
+    Event,
+    /// A keyed sequence.
+    Sequence(SeqSpec),
+}
+
+/// A sequence, with `runs` expanded.
+#[derive(Debug)]
+pub struct SeqSpec {
+    /// `with maxspan`, in nanoseconds; `None` means unbounded.
+    pub maxspan_nanos: Option<u64>,
+    /// The stages in order.
+    pub stages: &'static [StageSpec],
+    /// `until`, if any.
+    pub until: Option<StageSpec>,
+}
+
+/// One stage of a sequence.
+#[derive(Debug)]
+pub struct StageSpec {
+    /// Join keys: the sequence's `by` fields then the stage's own.
+    pub keys: &'static [KeyField],
+    /// `![…]`.
+    pub missing: bool,
+}
+
+/// A join-key field.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyField {
+    /// The field.
+    pub field: FieldId,
+    /// `?field`: a missing value is a legitimate (null) key rather than a reason to drop the event.
+    pub optional: bool,
+}

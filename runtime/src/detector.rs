@@ -1,0 +1,623 @@
+//! The driver: lines in, alerts out, every line accounted for.
+//!
+//! For each line the detector decodes the fields each rule reads, reads the timestamp, asks the rule
+//! which stages the event matches, and feeds the hits, restored to timestamp order by a bounded reorder
+//! buffer, to the rule's [`SequenceEngine`]. Event queries alert at once.
+//!
+//! Time rules (the choices a stream forces on us):
+//! - The *clock* is the highest timestamp seen. Hits wait in the reorder buffer until the clock has
+//!   passed them by `lateness`; then they are released in (timestamp, arrival) order.
+//! - A hit older than what has already been released is *late*: counted, and not joined (joining it
+//!   out of order could produce an answer Elasticsearch would not).
+//! - A timestamp more than `max_clock_jump` ahead of the clock does not move the clock by itself: one
+//!   forged far-future event must not flush everyone's state or make every later event late. The
+//!   clock jumps only after `jump_confirmations` such events in a row (a real gap in the data); until
+//!   then those events wait in the buffer (bounded; overflow is counted and dropped).
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::fmt;
+use std::sync::Arc;
+
+use crate::event::{Doc, Event};
+use crate::rule::{Rule, RuleMeta, SeqSpec, Shape, StageSpec, UNTIL_BIT};
+use crate::seq::{Completed, Hit, Key, KeyValue, Ordinal, SeqEvent, SeqStats, SequenceEngine};
+use crate::time::parse_timestamp;
+
+/// Runtime knobs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// How far behind the clock an event may arrive and still be joined in order (nanoseconds).
+    pub lateness_nanos: u64,
+    /// State budget per sequence rule, in bytes (pending events are held as their documents).
+    pub max_state_bytes: usize,
+    /// Honour each rule's `max_signals` per `interval` of event time, as Kibana's executor does.
+    pub alert_cap: bool,
+    /// A timestamp this far ahead of the clock is held back until confirmed (nanoseconds).
+    pub max_clock_jump_nanos: u64,
+    /// How many consecutive far-ahead events move the clock.
+    pub jump_confirmations: u32,
+    /// How many far-ahead events may wait at once; more are dropped and counted.
+    pub max_future_events: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            lateness_nanos: 5_000_000_000,
+            max_state_bytes: 64 << 20,
+            alert_cap: true,
+            max_clock_jump_nanos: 3_600_000_000_000,
+            jump_confirmations: 64,
+            max_future_events: 100_000,
+        }
+    }
+}
+
+/// Why a line was not evaluated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SkipReason {
+    /// Blank line.
+    Empty,
+    /// Not UTF-8.
+    InvalidUtf8,
+    /// Not JSON.
+    InvalidJson,
+    /// JSON, but not an object.
+    NotAnObject,
+    /// Nested deeper than the decoder allows.
+    TooDeep,
+    /// No timestamp field.
+    MissingTimestamp,
+    /// A timestamp that does not parse, or is out of range.
+    InvalidTimestamp,
+    /// Longer than the configured maximum (counted by the reader).
+    LineTooLong,
+}
+
+impl SkipReason {
+    /// A short stable name, for summaries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Empty => "empty",
+            SkipReason::InvalidUtf8 => "invalid_utf8",
+            SkipReason::InvalidJson => "invalid_json",
+            SkipReason::NotAnObject => "not_an_object",
+            SkipReason::TooDeep => "too_deep",
+            SkipReason::MissingTimestamp => "missing_timestamp",
+            SkipReason::InvalidTimestamp => "invalid_timestamp",
+            SkipReason::LineTooLong => "line_too_long",
+        }
+    }
+
+    fn from_line_error(reason: &str) -> SkipReason {
+        match reason {
+            "invalid_utf8" => SkipReason::InvalidUtf8,
+            "not_an_object" => SkipReason::NotAnObject,
+            "too_deep" => SkipReason::TooDeep,
+            _ => SkipReason::InvalidJson,
+        }
+    }
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What happened to one line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineOutcome {
+    /// Decoded and evaluated by every rule.
+    Evaluated,
+    /// Not evaluated, for this reason.
+    Skipped(SkipReason),
+}
+
+/// One event of an alert.
+#[derive(Clone, Debug)]
+pub struct AlertEvent {
+    /// Its timestamp, nanoseconds since the epoch.
+    pub timestamp_nanos: i64,
+    /// The original document.
+    pub raw: Arc<str>,
+    /// The stage it filled (0 for event queries).
+    pub stage: usize,
+}
+
+/// A detection.
+#[derive(Clone, Debug)]
+pub struct Alert {
+    /// The rule.
+    pub rule: &'static RuleMeta,
+    /// Join keys: field name and value (empty for event queries).
+    pub keys: Vec<(&'static str, Option<String>)>,
+    /// The events, in sequence order.
+    pub events: Vec<AlertEvent>,
+}
+
+/// Per-rule counters.
+#[derive(Clone, Debug, Default)]
+pub struct RuleStats {
+    /// Events that matched at least one stage.
+    pub matched_events: u64,
+    /// Stage hits dropped because a non-optional join key was missing or null.
+    pub null_key_dropped: u64,
+    /// Alerts emitted.
+    pub alerts: u64,
+    /// Alerts withheld by the `max_signals` cap.
+    pub suppressed: u64,
+    /// The sequence engine's counters.
+    pub seq: SeqStats,
+}
+
+/// Counters over the whole input. `lines == evaluated + skipped.values().sum()`.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    /// Lines seen (including skipped ones).
+    pub lines: u64,
+    /// Bytes seen.
+    pub bytes: u64,
+    /// Lines decoded and evaluated.
+    pub evaluated: u64,
+    /// Lines skipped, by reason.
+    pub skipped: BTreeMap<SkipReason, u64>,
+    /// Matching events that arrived after their place in time order had passed (not joined).
+    pub late_events: u64,
+    /// Far-ahead events held back by the clock-jump rule.
+    pub future_events: u64,
+    /// Far-ahead events dropped because too many were waiting.
+    pub future_dropped: u64,
+    /// Per rule, in the order given to [`Detector::new`].
+    pub rules: Vec<RuleStats>,
+}
+
+/// Why a rule set cannot run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetupError(String);
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+struct RuleSlot {
+    rule: Box<dyn Rule>,
+    seq: Option<(&'static SeqSpec, SequenceEngine)>,
+    interval_nanos: i64,
+    cap_bucket: i64,
+    cap_count: u32,
+}
+
+struct Buffered {
+    ordinal: Ordinal,
+    rule: usize,
+    hit: Hit,
+}
+
+impl PartialEq for Buffered {
+    fn eq(&self, other: &Self) -> bool {
+        self.ordinal == other.ordinal
+    }
+}
+impl Eq for Buffered {}
+impl PartialOrd for Buffered {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Buffered {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.ordinal.cmp(&other.ordinal)
+    }
+}
+
+/// Runs a set of compiled rules over a stream of NDJSON lines.
+pub struct Detector {
+    rules: Vec<RuleSlot>,
+    cfg: Config,
+    doc: Doc,
+    stats: Stats,
+    arrival: u64,
+    clock: Option<i64>,
+    released: Option<Ordinal>,
+    buffer: BinaryHeap<Reverse<Buffered>>,
+    jump_streak: u32,
+    held_future: usize,
+}
+
+impl Detector {
+    /// A detector for these rules.
+    pub fn new(rules: Vec<Box<dyn Rule>>, cfg: Config) -> Result<Detector, SetupError> {
+        let mut slots = Vec::with_capacity(rules.len());
+        for rule in rules {
+            let meta = rule.meta();
+            let seq = match rule.shape() {
+                Shape::Event => None,
+                Shape::Sequence(spec) => {
+                    if spec.stages.iter().any(|s| s.missing) {
+                        return Err(SetupError(format!(
+                            "rule `{}`: missing-event stages `![…]` are not supported yet",
+                            meta.name
+                        )));
+                    }
+                    let engine = SequenceEngine::new(
+                        spec.stages.len(),
+                        spec.maxspan_nanos,
+                        cfg.max_state_bytes,
+                    );
+                    Some((spec, engine))
+                }
+            };
+            slots.push(RuleSlot {
+                rule,
+                seq,
+                interval_nanos: parse_interval(meta.interval).unwrap_or(300_000_000_000),
+                cap_bucket: i64::MIN,
+                cap_count: 0,
+            });
+        }
+        let stats = Stats {
+            rules: vec![RuleStats::default(); slots.len()],
+            ..Stats::default()
+        };
+        Ok(Detector {
+            rules: slots,
+            cfg,
+            doc: Doc::new(),
+            stats,
+            arrival: 0,
+            clock: None,
+            released: None,
+            buffer: BinaryHeap::new(),
+            jump_streak: 0,
+            held_future: 0,
+        })
+    }
+
+    /// The rules, in order.
+    pub fn rules(&self) -> impl Iterator<Item = &dyn Rule> {
+        self.rules.iter().map(|s| s.rule.as_ref())
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> Stats {
+        let mut s = self.stats.clone();
+        for (slot, rs) in self.rules.iter().zip(s.rules.iter_mut()) {
+            if let Some((_, engine)) = &slot.seq {
+                rs.seq = engine.stats();
+            }
+        }
+        s
+    }
+
+    /// Records a line the reader skipped itself (e.g. too long), so that the counts add up.
+    pub fn skip_line(&mut self, reason: SkipReason, bytes: u64) {
+        self.stats.lines += 1;
+        self.stats.bytes += bytes;
+        *self.stats.skipped.entry(reason).or_default() += 1;
+    }
+
+    /// Processes one line (without its `\n`). Alerts that complete go to `out`.
+    pub fn push_line(&mut self, line: &[u8], out: &mut impl FnMut(Alert)) -> LineOutcome {
+        self.stats.lines += 1;
+        self.stats.bytes += line.len() as u64 + 1;
+        match self.process(line, out) {
+            Ok(()) => {
+                self.stats.evaluated += 1;
+                LineOutcome::Evaluated
+            }
+            Err(reason) => {
+                *self.stats.skipped.entry(reason).or_default() += 1;
+                LineOutcome::Skipped(reason)
+            }
+        }
+    }
+
+    fn process(&mut self, line: &[u8], out: &mut impl FnMut(Alert)) -> Result<(), SkipReason> {
+        let line = trim_line(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return Err(SkipReason::Empty);
+        }
+        let arrival = self.arrival;
+        self.arrival += 1;
+        let mut timestamp = None;
+        let mut hits: Vec<(usize, Hit)> = Vec::new();
+        for (index, slot) in self.rules.iter_mut().enumerate() {
+            let ev = self
+                .doc
+                .parse(slot.rule.schema(), line)
+                .map_err(|e| SkipReason::from_line_error(e.reason()))?;
+            let ts = match timestamp {
+                Some(ts) => ts,
+                None => {
+                    let ts = read_timestamp(&ev, slot.rule.schema().timestamp)?;
+                    timestamp = Some(ts);
+                    ts
+                }
+            };
+            let mask = slot.rule.eval(&ev);
+            if mask == 0 {
+                continue;
+            }
+            let rstats = &mut self.stats.rules[index];
+            rstats.matched_events += 1;
+            let ordinal = Ordinal {
+                timestamp: ts,
+                tiebreaker: None,
+                arrival,
+            };
+            match &slot.seq {
+                None => {
+                    let alert = Alert {
+                        rule: slot.rule.meta(),
+                        keys: Vec::new(),
+                        events: vec![AlertEvent {
+                            timestamp_nanos: ts,
+                            raw: Arc::from(ev.raw()),
+                            stage: 0,
+                        }],
+                    };
+                    emit(slot, rstats, &self.cfg, alert, out);
+                }
+                Some((spec, _)) => {
+                    if let Some(hit) = build_hit(spec, &ev, mask, ordinal, rstats) {
+                        hits.push((index, hit));
+                    }
+                }
+            }
+        }
+        let Some(ts) = timestamp else {
+            return Ok(());
+        };
+        self.advance_clock(ts);
+        for (rule, hit) in hits {
+            let ordinal = hit.event.ordinal;
+            if self.released.is_some_and(|r| ordinal < r) {
+                self.stats.late_events += 1;
+                continue;
+            }
+            if self.clock.is_some_and(|c| ordinal.timestamp > c) {
+                // Held back by the clock-jump rule.
+                if self.held_future >= self.cfg.max_future_events {
+                    self.stats.future_dropped += 1;
+                    continue;
+                }
+                self.held_future += 1;
+                self.stats.future_events += 1;
+            }
+            self.buffer.push(Reverse(Buffered { ordinal, rule, hit }));
+        }
+        self.release(false, out);
+        Ok(())
+    }
+
+    fn advance_clock(&mut self, ts: i64) {
+        match self.clock {
+            None => self.clock = Some(ts),
+            Some(clock) if ts <= clock => self.jump_streak = 0,
+            Some(clock) => {
+                let jump = (ts as i128 - clock as i128) as u128;
+                if jump <= self.cfg.max_clock_jump_nanos as u128 {
+                    self.clock = Some(ts);
+                    self.jump_streak = 0;
+                } else {
+                    self.jump_streak += 1;
+                    if self.jump_streak >= self.cfg.jump_confirmations {
+                        self.clock = Some(ts);
+                        self.jump_streak = 0;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Releases buffered hits the clock has passed by `lateness` (all of them when `all`).
+    fn release(&mut self, all: bool, out: &mut impl FnMut(Alert)) {
+        let horizon = match self.clock {
+            Some(c) => c.saturating_sub(self.cfg.lateness_nanos.min(i64::MAX as u64) as i64),
+            None => return,
+        };
+        while let Some(Reverse(top)) = self.buffer.peek() {
+            if !all && top.ordinal.timestamp > horizon {
+                break;
+            }
+            let Some(Reverse(item)) = self.buffer.pop() else {
+                break;
+            };
+            if self.clock.is_some_and(|c| item.ordinal.timestamp > c) {
+                self.held_future = self.held_future.saturating_sub(1);
+            }
+            self.released = Some(item.ordinal);
+            let slot = &mut self.rules[item.rule];
+            let rstats = &mut self.stats.rules[item.rule];
+            let cfg = &self.cfg;
+            if let Some((spec, engine)) = &mut slot.seq {
+                let spec: &'static SeqSpec = spec;
+                let mut done = Vec::new();
+                engine.push(item.hit, &mut |c: Completed| done.push(c));
+                for c in done {
+                    let alert = to_alert(slot.rule.meta(), spec, slot.rule.schema().fields, c);
+                    emit(slot, rstats, cfg, alert, out);
+                }
+            }
+        }
+    }
+
+    /// End of input: releases everything still buffered.
+    pub fn finish(&mut self, out: &mut impl FnMut(Alert)) {
+        self.release(true, out);
+        self.held_future = 0;
+    }
+}
+
+fn trim_line(line: &[u8]) -> &[u8] {
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn read_timestamp(ev: &Event<'_>, field: crate::event::FieldId) -> Result<i64, SkipReason> {
+    let Some(value) = ev.first_value(field) else {
+        return Err(SkipReason::MissingTimestamp);
+    };
+    parse_timestamp(value).map_err(|_| SkipReason::InvalidTimestamp)
+}
+
+/// The join keys of one stage: the cartesian product of each key field's distinct values.
+/// `None` when a non-optional key has no value (Elasticsearch drops such events).
+fn stage_keys(stage: &StageSpec, ev: &Event<'_>) -> Option<Vec<Key>> {
+    let mut keys: Vec<Vec<KeyValue>> = vec![Vec::with_capacity(stage.keys.len())];
+    for kf in stage.keys {
+        let mut values: Vec<KeyValue> = Vec::new();
+        for text in ev.texts(kf.field) {
+            if !values.iter().any(|v| v.as_deref() == Some(text)) {
+                values.push(Some(Box::from(text)));
+            }
+        }
+        if values.is_empty() {
+            if !kf.optional {
+                return None;
+            }
+            values.push(None);
+        }
+        let mut next = Vec::with_capacity(keys.len() * values.len());
+        for prefix in &keys {
+            for v in &values {
+                let mut k = prefix.clone();
+                k.push(v.clone());
+                next.push(k);
+            }
+        }
+        keys = next;
+    }
+    Some(keys.into_iter().map(Vec::into_boxed_slice).collect())
+}
+
+fn build_hit(
+    spec: &SeqSpec,
+    ev: &Event<'_>,
+    mask: u64,
+    ordinal: Ordinal,
+    rstats: &mut RuleStats,
+) -> Option<Hit> {
+    let mut stages = Vec::new();
+    for (i, stage) in spec.stages.iter().enumerate() {
+        if mask & (1 << i) == 0 {
+            continue;
+        }
+        match stage_keys(stage, ev) {
+            Some(keys) => stages.push((i, keys)),
+            None => rstats.null_key_dropped += 1,
+        }
+    }
+    let mut until = Vec::new();
+    if mask & UNTIL_BIT != 0 {
+        if let Some(u) = &spec.until {
+            match stage_keys(u, ev) {
+                Some(keys) => until = keys,
+                None => rstats.null_key_dropped += 1,
+            }
+        }
+    }
+    if stages.is_empty() && until.is_empty() {
+        return None;
+    }
+    Some(Hit {
+        event: SeqEvent {
+            ordinal,
+            raw: Arc::from(ev.raw()),
+        },
+        stages,
+        until,
+    })
+}
+
+fn to_alert(
+    meta: &'static RuleMeta,
+    spec: &'static SeqSpec,
+    fields: &'static [&'static str],
+    c: Completed,
+) -> Alert {
+    let key_fields = spec.stages.first().map_or(&[][..], |s| s.keys);
+    let keys = key_fields
+        .iter()
+        .zip(c.key.iter())
+        .map(|(kf, v)| {
+            let name = fields.get(kf.field as usize).copied().unwrap_or("?");
+            (name, v.as_deref().map(str::to_owned))
+        })
+        .collect();
+    let events = c
+        .events
+        .into_iter()
+        .enumerate()
+        .map(|(stage, e)| AlertEvent {
+            timestamp_nanos: e.ordinal.timestamp,
+            raw: e.raw,
+            stage,
+        })
+        .collect();
+    Alert {
+        rule: meta,
+        keys,
+        events,
+    }
+}
+
+fn emit(
+    slot: &mut RuleSlot,
+    rstats: &mut RuleStats,
+    cfg: &Config,
+    alert: Alert,
+    out: &mut impl FnMut(Alert),
+) {
+    if cfg.alert_cap {
+        let ts = alert.events.last().map_or(0, |e| e.timestamp_nanos);
+        let bucket = ts.div_euclid(slot.interval_nanos.max(1));
+        if bucket != slot.cap_bucket {
+            slot.cap_bucket = bucket;
+            slot.cap_count = 0;
+        }
+        if slot.cap_count >= slot.rule.meta().max_signals {
+            rstats.suppressed += 1;
+            return;
+        }
+        slot.cap_count += 1;
+    }
+    rstats.alerts += 1;
+    out(alert);
+}
+
+/// Parses a Kibana interval such as `5m`, `30s`, `1h` into nanoseconds.
+pub fn parse_interval(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = s.split_at(split);
+    let n: i64 = n.parse().ok()?;
+    let unit = match unit {
+        "ms" => 1_000_000,
+        "s" => 1_000_000_000,
+        "m" => 60_000_000_000,
+        "h" => 3_600_000_000_000,
+        "d" => 86_400_000_000_000,
+        _ => return None,
+    };
+    n.checked_mul(unit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_interval;
+
+    #[test]
+    fn intervals() {
+        assert_eq!(parse_interval("5m"), Some(300_000_000_000));
+        assert_eq!(parse_interval("1s"), Some(1_000_000_000));
+        assert_eq!(parse_interval("5"), None);
+        assert_eq!(parse_interval("m"), None);
+    }
+}

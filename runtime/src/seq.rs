@@ -1,0 +1,592 @@
+//! The sequence engine, with Elasticsearch's semantics.
+//!
+//! Input is a stream of *hits* in ordinal order (timestamp, then arrival): an event together with the
+//! stages it matched and, per matched stage, its join keys. The engine keeps, per join key, one
+//! pending sequence per stage (`OrdinalGroup.trimBefore` in Elasticsearch takes the latest candidate,
+//! which is "most recent wins" in a time-ordered stream):
+//!
+//! - a stage-0 match opens a sequence in slot 0, replacing any older one;
+//! - a stage-`i` match takes the sequence waiting in slot `i - 1` (consuming it), checks that the span
+//!   from the sequence's *first* event is within `maxspan` (inclusive) and that no `until` event of
+//!   the same key came strictly between, then moves it to slot `i`, or completes it;
+//! - stages are tried from last to first, so one event never advances the same sequence twice and
+//!   each stage is strictly later than the previous one.
+//!
+//! State for a key is dropped once nothing pending for it can complete (its first event is more than
+//! `maxspan` behind the stream), and a byte budget bounds the whole table: when it is exceeded the
+//! least recently touched keys are evicted and counted.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A join-key value: the field's text, or `None` for a null allowed by an optional (`?`) key.
+pub type KeyValue = Option<Box<str>>;
+
+/// A full join key (sequence keys then stage keys, compared positionally).
+pub type Key = Box<[KeyValue]>;
+
+/// Where an event sits in the stream: timestamp, then an optional tiebreaker, then arrival order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ordinal {
+    /// Nanoseconds since the Unix epoch.
+    pub timestamp: i64,
+    /// The configured tiebreaker field's value, if any (numeric).
+    pub tiebreaker: Option<i64>,
+    /// Arrival order: the implicit tiebreaker.
+    pub arrival: u64,
+}
+
+/// One event as the sequence engine sees it.
+#[derive(Clone, Debug)]
+pub struct SeqEvent {
+    /// Position in the stream.
+    pub ordinal: Ordinal,
+    /// The original document.
+    pub raw: Arc<str>,
+}
+
+/// One event's hits: the stages it matched, with the join keys for each.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    /// The event.
+    pub event: SeqEvent,
+    /// `(stage, keys)` for every matched stage (a multi-valued key gives several keys).
+    pub stages: Vec<(usize, Vec<Key>)>,
+    /// The keys for which the event matched `until`.
+    pub until: Vec<Key>,
+}
+
+/// A completed sequence.
+#[derive(Clone, Debug)]
+pub struct Completed {
+    /// The join key.
+    pub key: Key,
+    /// The events, one per stage, in order.
+    pub events: Vec<SeqEvent>,
+}
+
+/// Counters the engine keeps.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SeqStats {
+    /// Sequences completed.
+    pub completed: u64,
+    /// Pending sequences that could not advance because `maxspan` had passed.
+    pub expired_maxspan: u64,
+    /// Pending sequences cut by an `until` event.
+    pub expired_until: u64,
+    /// Keys whose state was dropped because the byte budget was exceeded.
+    pub evicted_keys: u64,
+    /// Pending sequences lost with evicted keys.
+    pub evicted_pending: u64,
+    /// Keys dropped because nothing pending could complete any more.
+    pub retired_keys: u64,
+    /// Live keys now.
+    pub live_keys: u64,
+    /// Approximate bytes held now.
+    pub live_bytes: u64,
+    /// The most bytes held at once.
+    pub peak_bytes: u64,
+}
+
+#[derive(Debug)]
+struct Pending {
+    events: Vec<SeqEvent>,
+}
+
+impl Pending {
+    fn first(&self) -> i64 {
+        self.events
+            .first()
+            .map_or(i64::MIN, |e| e.ordinal.timestamp)
+    }
+
+    fn last(&self) -> Option<Ordinal> {
+        self.events.last().map(|e| e.ordinal)
+    }
+}
+
+#[derive(Debug)]
+struct KeyState {
+    /// `slots[i]` holds the sequence that has matched stages `0..=i`.
+    slots: Box<[Option<Pending>]>,
+    /// The latest `until` event for this key.
+    until: Option<Ordinal>,
+    /// Timestamp of the last event that touched this key (for eviction).
+    touched: i64,
+    /// Bytes charged for this key.
+    bytes: usize,
+}
+
+impl KeyState {
+    fn is_empty(&self) -> bool {
+        self.slots.iter().all(Option::is_none)
+    }
+
+    /// The first timestamp of the oldest pending sequence.
+    fn oldest_start(&self) -> Option<i64> {
+        self.slots.iter().flatten().map(Pending::first).min()
+    }
+}
+
+/// Fixed overhead charged per key and per pending event, on top of the key and document bytes.
+const KEY_OVERHEAD: usize = 96;
+const EVENT_OVERHEAD: usize = 48;
+
+/// The keyed state machine of one sequence rule.
+#[derive(Debug)]
+pub struct SequenceEngine {
+    stages: usize,
+    maxspan: Option<u64>,
+    max_bytes: usize,
+    keys: HashMap<Key, KeyState>,
+    bytes: usize,
+    now: i64,
+    since_sweep: u64,
+    stats: SeqStats,
+}
+
+impl SequenceEngine {
+    /// An engine for `stages` stages (≥ 1), an optional maxspan in nanoseconds, and a state budget.
+    pub fn new(stages: usize, maxspan_nanos: Option<u64>, max_bytes: usize) -> SequenceEngine {
+        SequenceEngine {
+            stages: stages.max(1),
+            maxspan: maxspan_nanos,
+            max_bytes,
+            keys: HashMap::new(),
+            bytes: 0,
+            now: i64::MIN,
+            since_sweep: 0,
+            stats: SeqStats::default(),
+        }
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> SeqStats {
+        let mut s = self.stats.clone();
+        s.live_keys = self.keys.len() as u64;
+        s.live_bytes = self.bytes as u64;
+        s
+    }
+
+    /// Whether a sequence that started at `first` may still include an event at `ts`.
+    fn within(&self, first: i64, ts: i64) -> bool {
+        match self.maxspan {
+            // Inclusive, measured from the first event (`SequenceMatcher.exceedsMaxSpan`).
+            Some(span) => (ts as i128 - first as i128) <= span as i128,
+            None => true,
+        }
+    }
+
+    /// Feeds one event's hits; hits must arrive in ordinal order. Completed sequences go to `out`.
+    pub fn push(&mut self, hit: Hit, out: &mut impl FnMut(Completed)) {
+        let ord = hit.event.ordinal;
+        self.now = self.now.max(ord.timestamp);
+        for key in &hit.until {
+            let state = self.state_for(key, ord.timestamp);
+            state.until = Some(ord);
+        }
+        // Last stage first, so the event cannot advance a sequence it has just advanced.
+        let mut stages = hit.stages;
+        stages.sort_by(|a, b| b.0.cmp(&a.0));
+        for (stage, keys) in stages {
+            if stage >= self.stages {
+                continue;
+            }
+            for key in keys {
+                self.advance(stage, key, &hit.event, out);
+            }
+        }
+        self.since_sweep += 1;
+        if self.bytes > self.max_bytes || self.since_sweep >= 4096 {
+            self.sweep();
+        }
+    }
+
+    fn state_for(&mut self, key: &Key, ts: i64) -> &mut KeyState {
+        if !self.keys.contains_key(key) {
+            let bytes = KEY_OVERHEAD + key_bytes(key);
+            self.bytes += bytes;
+            self.keys.insert(
+                key.clone(),
+                KeyState {
+                    slots: (0..self.stages.saturating_sub(1)).map(|_| None).collect(),
+                    until: None,
+                    touched: ts,
+                    bytes,
+                },
+            );
+        }
+        let state = self.keys.get_mut(key).expect("inserted above");
+        state.touched = state.touched.max(ts);
+        state
+    }
+
+    fn advance(&mut self, stage: usize, key: Key, ev: &SeqEvent, out: &mut impl FnMut(Completed)) {
+        let ts = ev.ordinal.timestamp;
+        let last_stage = self.stages - 1;
+        if stage == 0 {
+            if last_stage == 0 {
+                self.stats.completed += 1;
+                out(Completed {
+                    key,
+                    events: vec![ev.clone()],
+                });
+                return;
+            }
+            let charge = EVENT_OVERHEAD + ev.raw.len();
+            let state = self.state_for(&key, ts);
+            let old = state.slots[0].replace(Pending {
+                events: vec![ev.clone()],
+            });
+            let freed = old.map_or(0, |p| pending_bytes(&p));
+            state.bytes = state.bytes + charge - freed;
+            self.bytes = self.bytes + charge - freed;
+            return;
+        }
+        let Some(state) = self.keys.get_mut(&key) else {
+            return;
+        };
+        // Consume the candidate before the checks, as Elasticsearch does: if it fails them, an
+        // older candidate would fail too.
+        let Some(mut pending) = state.slots[stage - 1].take() else {
+            return;
+        };
+        let freed = pending_bytes(&pending);
+        state.bytes -= freed;
+        self.bytes -= freed;
+        state.touched = state.touched.max(ts);
+        let strictly_later = pending.last().is_some_and(|last| last < ev.ordinal);
+        if !strictly_later {
+            // Cannot happen for hits in ordinal order; keep the candidate rather than lose it.
+            state.bytes += freed;
+            self.bytes += freed;
+            state.slots[stage - 1] = Some(pending);
+            return;
+        }
+        let first = pending.first();
+        let within = match self.maxspan {
+            Some(span) => (ts as i128 - first as i128) <= span as i128,
+            None => true,
+        };
+        if !within {
+            self.stats.expired_maxspan += 1;
+            return;
+        }
+        let cut_by_until = match (state.until, pending.last()) {
+            (Some(until), Some(last)) => last < until && until < ev.ordinal,
+            _ => false,
+        };
+        if cut_by_until {
+            self.stats.expired_until += 1;
+            return;
+        }
+        pending.events.push(ev.clone());
+        if stage == last_stage {
+            self.stats.completed += 1;
+            out(Completed {
+                key,
+                events: pending.events,
+            });
+        } else {
+            let charge = pending_bytes(&pending);
+            let old = state.slots[stage].replace(pending);
+            let freed = old.map_or(0, |p| pending_bytes(&p));
+            state.bytes = state.bytes + charge - freed;
+            self.bytes = self.bytes + charge - freed;
+        }
+    }
+
+    /// Drops what can no longer complete; if still over budget, evicts the least recently
+    /// touched keys until a tenth of the budget is free again.
+    pub fn sweep(&mut self) {
+        self.since_sweep = 0;
+        let now = self.now;
+        if let Some(span) = self.maxspan {
+            let mut freed = 0;
+            let mut retired = 0;
+            let mut expired = 0;
+            self.keys.retain(|_, state| {
+                for slot in state.slots.iter_mut() {
+                    let dead = slot
+                        .as_ref()
+                        .is_some_and(|p| (now as i128 - p.first() as i128) > span as i128);
+                    if dead {
+                        if let Some(p) = slot.take() {
+                            let b = pending_bytes(&p);
+                            state.bytes -= b;
+                            freed += b;
+                            expired += 1;
+                        }
+                    }
+                }
+                // An `until` mark matters only while something is pending.
+                let keep = !state.is_empty();
+                if !keep {
+                    freed += state.bytes;
+                    retired += 1;
+                }
+                keep
+            });
+            self.bytes -= freed;
+            self.stats.retired_keys += retired;
+            self.stats.expired_maxspan += expired;
+        } else {
+            let mut freed = 0;
+            let mut retired = 0;
+            self.keys.retain(|_, state| {
+                let keep = !state.is_empty();
+                if !keep {
+                    freed += state.bytes;
+                    retired += 1;
+                }
+                keep
+            });
+            self.bytes -= freed;
+            self.stats.retired_keys += retired;
+        }
+        if self.bytes > self.max_bytes {
+            self.evict();
+        }
+        self.stats.peak_bytes = self.stats.peak_bytes.max(self.bytes as u64);
+    }
+
+    fn evict(&mut self) {
+        let target = self.max_bytes - self.max_bytes / 10;
+        let mut by_age: Vec<(i64, i64, usize)> = Vec::with_capacity(self.keys.len());
+        for state in self.keys.values() {
+            by_age.push((
+                state.touched,
+                state.oldest_start().unwrap_or(i64::MIN),
+                state.bytes,
+            ));
+        }
+        by_age.sort_unstable();
+        // Find the touch time below which keys go.
+        let mut to_free = self.bytes.saturating_sub(target);
+        let mut cutoff = (i64::MIN, i64::MIN);
+        for (touched, start, bytes) in by_age {
+            if to_free == 0 {
+                break;
+            }
+            to_free = to_free.saturating_sub(bytes);
+            cutoff = (touched, start);
+        }
+        let mut freed = 0;
+        let mut evicted = 0;
+        let mut pending_lost = 0;
+        self.keys.retain(|_, state| {
+            let age = (state.touched, state.oldest_start().unwrap_or(i64::MIN));
+            if age <= cutoff {
+                freed += state.bytes;
+                evicted += 1;
+                pending_lost += state.slots.iter().flatten().count() as u64;
+                false
+            } else {
+                true
+            }
+        });
+        self.bytes -= freed;
+        self.stats.evicted_keys += evicted;
+        self.stats.evicted_pending += pending_lost;
+    }
+
+    /// Whether a maxspan-bounded engine could still complete anything started at `first`.
+    pub fn is_live(&self, first: i64) -> bool {
+        self.within(first, self.now)
+    }
+}
+
+fn key_bytes(key: &Key) -> usize {
+    key.iter()
+        .map(|v| 24 + v.as_ref().map_or(0, |s| s.len()))
+        .sum()
+}
+
+fn pending_bytes(p: &Pending) -> usize {
+    p.events.iter().map(|e| EVENT_OVERHEAD + e.raw.len()).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(s: &str) -> Key {
+        vec![Some(Box::<str>::from(s))].into_boxed_slice()
+    }
+
+    fn ev(ts_ms: i64, arrival: u64, label: &str) -> SeqEvent {
+        SeqEvent {
+            ordinal: Ordinal {
+                timestamp: ts_ms * 1_000_000,
+                tiebreaker: None,
+                arrival,
+            },
+            raw: Arc::from(label),
+        }
+    }
+
+    fn run(engine: &mut SequenceEngine, hits: Vec<Hit>) -> Vec<Vec<String>> {
+        let mut out = Vec::new();
+        for h in hits {
+            engine.push(h, &mut |c: Completed| {
+                out.push(c.events.iter().map(|e| e.raw.to_string()).collect())
+            });
+        }
+        out
+    }
+
+    fn hit(e: SeqEvent, stages: &[usize], k: &str) -> Hit {
+        Hit {
+            event: e,
+            stages: stages.iter().map(|&s| (s, vec![key(k)])).collect(),
+            until: vec![],
+        }
+    }
+
+    #[test]
+    fn maxspan_is_inclusive_from_first_event() {
+        let mut e = SequenceEngine::new(2, Some(1_000_000_000), 1 << 20);
+        let got = run(
+            &mut e,
+            vec![
+                hit(ev(1000, 0, "a"), &[0], "k"),
+                hit(ev(2000, 1, "b"), &[1], "k"),
+            ],
+        );
+        assert_eq!(got, vec![vec!["a", "b"]]);
+        let mut e = SequenceEngine::new(2, Some(1_000_000_000), 1 << 20);
+        let late = SeqEvent {
+            ordinal: Ordinal {
+                timestamp: 2000 * 1_000_000 + 1,
+                tiebreaker: None,
+                arrival: 1,
+            },
+            raw: Arc::from("b"),
+        };
+        let got = run(
+            &mut e,
+            vec![hit(ev(1000, 0, "a"), &[0], "k"), hit(late, &[1], "k")],
+        );
+        assert!(got.is_empty());
+        assert_eq!(e.stats().expired_maxspan, 1);
+    }
+
+    #[test]
+    fn most_recent_wins_and_completion_consumes() {
+        let mut e = SequenceEngine::new(2, Some(1_000_000_000), 1 << 20);
+        let got = run(
+            &mut e,
+            vec![
+                hit(ev(1000, 0, "curl"), &[0], "k"),
+                hit(ev(1200, 1, "wget"), &[0], "k"),
+                hit(ev(1500, 2, "net1"), &[1], "k"),
+                hit(ev(1600, 3, "net2"), &[1], "k"),
+            ],
+        );
+        assert_eq!(got, vec![vec!["wget", "net1"]]);
+    }
+
+    #[test]
+    fn one_event_matching_every_stage_does_not_complete_alone() {
+        let mut e = SequenceEngine::new(2, None, 1 << 20);
+        let got = run(
+            &mut e,
+            vec![
+                hit(ev(1, 0, "x"), &[0, 1], "k"),
+                hit(ev(2, 1, "y"), &[0, 1], "k"),
+            ],
+        );
+        assert_eq!(got, vec![vec!["x", "y"]]);
+    }
+
+    #[test]
+    fn keys_do_not_mix() {
+        let mut e = SequenceEngine::new(2, None, 1 << 20);
+        let got = run(
+            &mut e,
+            vec![
+                hit(ev(1, 0, "a"), &[0], "k1"),
+                hit(ev(2, 1, "b"), &[1], "k2"),
+            ],
+        );
+        assert!(got.is_empty());
+    }
+
+    #[test]
+    fn many_many_reuse_across_sequences() {
+        // sequenceConditionManyMany: [serial<=3] [true] [true] over 1..5 -> [1,2,3],[2,3,4],[3,4,5]
+        let mut e = SequenceEngine::new(3, None, 1 << 20);
+        let hits = (1..=5)
+            .map(|i| {
+                let mut st = vec![1, 2];
+                if i <= 3 {
+                    st.push(0);
+                }
+                hit(ev(i, i as u64, &i.to_string()), &st, "k")
+            })
+            .collect();
+        let got = run(&mut e, hits);
+        assert_eq!(
+            got,
+            vec![
+                vec!["1", "2", "3"],
+                vec!["2", "3", "4"],
+                vec!["3", "4", "5"]
+            ]
+        );
+    }
+
+    #[test]
+    fn until_between_cuts_the_sequence() {
+        let mut e = SequenceEngine::new(2, None, 1 << 20);
+        let mut out = Vec::new();
+        let mut push = |e: &mut SequenceEngine, h: Hit| {
+            e.push(h, &mut |c: Completed| out.push(c.events.len()))
+        };
+        push(&mut e, hit(ev(1, 0, "a"), &[0], "k"));
+        push(
+            &mut e,
+            Hit {
+                event: ev(2, 1, "u"),
+                stages: vec![],
+                until: vec![key("k")],
+            },
+        );
+        push(&mut e, hit(ev(3, 2, "b"), &[1], "k"));
+        assert!(out.is_empty());
+        assert_eq!(e.stats().expired_until, 1);
+    }
+
+    #[test]
+    fn budget_evicts_oldest_and_keeps_recent_keys() {
+        let mut e = SequenceEngine::new(2, None, 64 * 1024);
+        let mut out = 0;
+        for i in 0..10_000u64 {
+            e.push(
+                hit(ev(i as i64, i, "doc"), &[0], &format!("k{i}")),
+                &mut |_| out += 1,
+            );
+        }
+        assert!(e.stats().live_bytes <= 64 * 1024, "{:?}", e.stats());
+        assert!(e.stats().evicted_keys > 0);
+        e.push(hit(ev(10_001, 10_001, "b"), &[1], "k9999"), &mut |_| {
+            out += 1
+        });
+        assert_eq!(out, 1);
+    }
+
+    #[test]
+    fn expired_state_is_retired_by_sweep() {
+        let mut e = SequenceEngine::new(2, Some(1_000), 1 << 20);
+        for i in 0..100u64 {
+            e.push(
+                hit(ev(i as i64, i, "a"), &[0], &format!("k{i}")),
+                &mut |_| {},
+            );
+        }
+        e.push(hit(ev(10_000, 200, "x"), &[], "none"), &mut |_| {});
+        e.sweep();
+        assert_eq!(e.stats().live_keys, 0);
+        assert_eq!(e.stats().live_bytes, 0);
+    }
+}

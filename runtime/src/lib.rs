@@ -3,6 +3,8 @@
 #![deny(missing_docs)]
 
 pub mod event;
+pub mod matcher;
 pub mod rule;
+pub mod value;
 
 pub use eql_macro::eql_rule;

@@ -386,3 +386,111 @@ pub enum Literal {
     /// A string, escapes decoded.
     String(String),
 }
+
+// ---------------------------------------------------------------------------------------------
+// Span-free comparison: two trees mean the same query when they are equal after zeroing spans.
+
+impl Query {
+    /// A copy with every span set to `0..0`, to compare trees by meaning only
+    /// (`a.without_spans() == b.without_spans()`).
+    pub fn without_spans(&self) -> Query {
+        let mut q = self.clone();
+        q.clear_spans();
+        q
+    }
+
+    /// Sets every span of the tree to `0..0`.
+    pub fn clear_spans(&mut self) {
+        self.span = Span::default();
+        for p in &mut self.pipes {
+            p.span = Span::default();
+        }
+        match &mut self.body {
+            QueryBody::Event(e) => e.clear_spans(),
+            QueryBody::Sequence(s) => {
+                s.span = Span::default();
+                s.by.iter_mut().for_each(Field::clear_spans);
+                if let Some(m) = &mut s.maxspan {
+                    m.span = Span::default();
+                }
+                s.stages.iter_mut().for_each(Stage::clear_spans);
+                if let Some(u) = &mut s.until {
+                    u.clear_spans();
+                }
+            }
+            QueryBody::Sample(s) => {
+                s.span = Span::default();
+                s.by.iter_mut().for_each(Field::clear_spans);
+                s.stages.iter_mut().for_each(Stage::clear_spans);
+            }
+        }
+    }
+}
+
+impl Stage {
+    /// Sets every span of the stage to `0..0`.
+    pub fn clear_spans(&mut self) {
+        self.span = Span::default();
+        self.query.clear_spans();
+        self.by.iter_mut().for_each(Field::clear_spans);
+        if let Some(r) = &mut self.runs {
+            r.span = Span::default();
+        }
+    }
+}
+
+impl EventQuery {
+    /// Sets every span of the event query to `0..0`.
+    pub fn clear_spans(&mut self) {
+        self.span = Span::default();
+        self.category.span = Span::default();
+        self.condition.clear_spans();
+    }
+}
+
+impl Field {
+    /// Sets the span to `0..0`.
+    pub fn clear_spans(&mut self) {
+        self.span = Span::default();
+    }
+}
+
+impl Expr {
+    /// A copy with every span set to `0..0`.
+    pub fn without_spans(&self) -> Expr {
+        let mut e = self.clone();
+        e.clear_spans();
+        e
+    }
+
+    /// Sets every span of the expression to `0..0`.
+    pub fn clear_spans(&mut self) {
+        self.span = Span::default();
+        match &mut self.kind {
+            ExprKind::Literal(_) => {}
+            ExprKind::Field(f) => f.clear_spans(),
+            ExprKind::Not(x) | ExprKind::Neg(x) => x.clear_spans(),
+            ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter_mut().for_each(Expr::clear_spans),
+            ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
+                left.clear_spans();
+                right.clear_spans();
+            }
+            ExprKind::Match {
+                operand, patterns, ..
+            } => {
+                operand.clear_spans();
+                patterns.iter_mut().for_each(Expr::clear_spans);
+            }
+            ExprKind::In { operand, list, .. } => {
+                operand.clear_spans();
+                list.iter_mut().for_each(Expr::clear_spans);
+            }
+            ExprKind::Call {
+                args, name_span, ..
+            } => {
+                *name_span = Span::default();
+                args.iter_mut().for_each(Expr::clear_spans);
+            }
+        }
+    }
+}

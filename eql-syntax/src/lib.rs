@@ -39,6 +39,25 @@ pub use diag::{render, Diagnostic};
 pub use print::{expr_to_canonical, to_canonical};
 pub use span::Span;
 
+/// Parses `src` into a tree without the semantic checks (unknown functions, join keys, field
+/// comparisons, …); only what the grammar itself cannot express is reported. For tools that
+/// want the tree of a query Elasticsearch would reject.
+pub fn parse_unchecked(src: &str) -> Result<ast::Query, Vec<Diagnostic>> {
+    if u32::try_from(src.len()).is_err() {
+        return Err(vec![Diagnostic::error(
+            "query too large (4 GiB or more)",
+            Span::new(0, 0),
+        )]);
+    }
+    let (q, mut diags) = parser::parse_tree(src)?;
+    if diags.is_empty() {
+        Ok(q)
+    } else {
+        diags.sort_by_key(|d| (d.span.start, d.span.end));
+        Err(diags)
+    }
+}
+
 /// Parses `src` and runs every check Elasticsearch makes. All problems found are returned
 /// together, sorted by position. Never panics, whatever the input.
 pub fn parse(src: &str) -> Result<ast::Query, Vec<Diagnostic>> {

@@ -60,7 +60,11 @@ fn sequence(s: &Sequence, out: &mut Vec<Diagnostic>) {
         .iter()
         .map(|st| st.runs.map_or(1, |r| r.count.max(1)))
         .fold(0, u64::saturating_add);
-    if expanded < 2 {
+    let runs_ok = s
+        .stages
+        .iter()
+        .all(|st| st.runs.is_none_or(|r| (1..=100).contains(&r.count)));
+    if expanded < 2 && runs_ok {
         out.push(
             Diagnostic::error("a sequence requires at least 2 queries", s.span)
                 .with_help("add a stage, or repeat one with `with runs=N`"),

@@ -34,6 +34,14 @@ fn closer(open: u8) -> u8 {
     }
 }
 
+/// `line:column` (1-based, columns in chars) of byte `at`.
+fn line_col(src: &str, at: usize) -> String {
+    let before = src.get(..at).unwrap_or(src);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("{line}:{col}")
+}
+
 /// Scans `src` (delimiters are ASCII, so a byte walk is safe for UTF-8).
 pub(crate) fn scan(src: &str) -> Scan {
     let b = src.as_bytes();
@@ -140,8 +148,9 @@ pub(crate) fn scan(src: &str) -> Scan {
                                 Span::new(i, i + 1),
                             )
                             .with_note(format!(
-                                "the `{}` at byte {at} is still open",
-                                open as char
+                                "the `{}` at {} is still open",
+                                open as char,
+                                line_col(src, at)
                             )),
                         );
                         // Stop: after a mismatch every later bracket would be reported too.

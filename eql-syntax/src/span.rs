@@ -28,6 +28,7 @@ impl Span {
 
     /// The spanned text of `src` (empty if out of range).
     pub fn text(self, src: &str) -> &str {
-        src.get(self.start as usize..self.end as usize).unwrap_or("")
+        src.get(self.start as usize..self.end as usize)
+            .unwrap_or("")
     }
 }

@@ -1,0 +1,212 @@
+//! Field types: how Elasticsearch would have indexed a field, which decides how it compares.
+//!
+//! A mapped field compares by its type (an `ip` field as an address, a `long` field as a number,
+//! a `keyword` as text). An unmapped field is typed per value, as dynamic mapping would have
+//! done: JSON numbers as numbers, booleans as booleans, strings as keywords.
+
+use std::collections::HashMap;
+
+/// The field types the interpreter distinguishes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldType {
+    /// `keyword`, `wildcard`, `text` with a keyword sub-field: compared as text.
+    Keyword,
+    /// `long`, `integer`, `short`, `byte`, `double`, `float`, …: compared as numbers.
+    Number,
+    /// `ip`: compared as addresses (an IPv4-mapped IPv6 address equals its IPv4 form).
+    Ip,
+    /// `boolean`.
+    Boolean,
+    /// `date`: compared as instants (RFC 3339 text or epoch milliseconds).
+    Date,
+    /// `alias`: another field's values under this name.
+    Alias(String),
+}
+
+/// A field-name → type table.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldTypes {
+    types: HashMap<String, FieldType>,
+}
+
+/// ECS fields of type `ip` that detection rules compare.
+const ECS_IP: &[&str] = &[
+    "client.ip",
+    "client.nat.ip",
+    "destination.ip",
+    "destination.nat.ip",
+    "host.ip",
+    "related.ip",
+    "server.ip",
+    "server.nat.ip",
+    "source.ip",
+    "source.nat.ip",
+    "observer.ip",
+    "network.forwarded_ip",
+    "dns.resolved_ip",
+];
+
+/// ECS numeric fields that detection rules compare.
+const ECS_NUMBER: &[&str] = &[
+    "process.pid",
+    "process.ppid",
+    "process.parent.pid",
+    "process.parent.ppid",
+    "process.group_leader.pid",
+    "process.session_leader.pid",
+    "process.entry_leader.pid",
+    "process.thread.id",
+    "process.exit_code",
+    "process.parent.exit_code",
+    "process.args_count",
+    "process.parent.args_count",
+    "destination.port",
+    "source.port",
+    "client.port",
+    "server.port",
+    "destination.bytes",
+    "source.bytes",
+    "destination.packets",
+    "source.packets",
+    "network.bytes",
+    "network.packets",
+    "file.size",
+    "event.severity",
+    "event.sequence",
+    "event.duration",
+    "user.id_number",
+    "dll.Ext.relative_file_creation_time",
+    "process.Ext.relative_file_creation_time",
+];
+
+/// ECS date fields.
+const ECS_DATE: &[&str] = &[
+    "@timestamp",
+    "event.created",
+    "event.ingested",
+    "event.start",
+    "event.end",
+    "process.start",
+    "process.parent.start",
+    "file.created",
+    "file.mtime",
+];
+
+impl FieldTypes {
+    /// No mapped fields: everything typed per value.
+    pub fn empty() -> FieldTypes {
+        FieldTypes::default()
+    }
+
+    /// The ECS fields rules compare as addresses, numbers or dates; everything else per value.
+    pub fn ecs() -> FieldTypes {
+        let mut t = FieldTypes::default();
+        for f in ECS_IP {
+            t.set(f, FieldType::Ip);
+        }
+        for f in ECS_NUMBER {
+            t.set(f, FieldType::Number);
+        }
+        for f in ECS_DATE {
+            t.set(f, FieldType::Date);
+        }
+        t
+    }
+
+    /// Sets (or replaces) one field's type.
+    pub fn set(&mut self, field: &str, ty: FieldType) {
+        self.types.insert(field.to_string(), ty);
+    }
+
+    /// The mapped type of `field`, if any (aliases are returned as such).
+    pub fn get(&self, field: &str) -> Option<&FieldType> {
+        self.types.get(field)
+    }
+
+    /// The field whose values `field` has: the alias target, or the field itself.
+    pub fn resolve<'a>(&'a self, field: &'a str) -> &'a str {
+        match self.types.get(field) {
+            Some(FieldType::Alias(target)) => target,
+            _ => field,
+        }
+    }
+
+    /// Reads an Elasticsearch mapping (`{"properties": {…}}`, optionally under `"mappings"`;
+    /// lines starting with `#` are dropped first, as the Elasticsearch test harness does).
+    pub fn from_mapping(text: &str) -> Result<FieldTypes, String> {
+        let cleaned: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let json: serde_json::Value =
+            serde_json::from_str(&cleaned).map_err(|e| format!("mapping is not JSON: {e}"))?;
+        let root = json.get("mappings").unwrap_or(&json);
+        let props = root
+            .get("properties")
+            .ok_or_else(|| "mapping has no `properties`".to_string())?;
+        let mut t = FieldTypes::default();
+        t.add_properties(props, "");
+        Ok(t)
+    }
+
+    fn add_properties(&mut self, props: &serde_json::Value, prefix: &str) {
+        let Some(map) = props.as_object() else {
+            return;
+        };
+        for (name, def) in map {
+            let path = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}.{name}")
+            };
+            if let Some(sub) = def.get("properties") {
+                self.add_properties(sub, &path);
+                continue;
+            }
+            let ty = def.get("type").and_then(|t| t.as_str()).unwrap_or("object");
+            let mapped = match ty {
+                "ip" => FieldType::Ip,
+                "long" | "integer" | "short" | "byte" | "double" | "float" | "half_float"
+                | "scaled_float" | "unsigned_long" => FieldType::Number,
+                "boolean" => FieldType::Boolean,
+                "date" | "date_nanos" => FieldType::Date,
+                "alias" => match def.get("path").and_then(|p| p.as_str()) {
+                    Some(target) => FieldType::Alias(target.to_string()),
+                    None => continue,
+                },
+                // keyword, wildcard, text (its keyword sub-field is what EQL compares), and the
+                // test harness's `[runtime_random_keyword_type]` placeholder.
+                _ => FieldType::Keyword,
+            };
+            self.set(&path, mapped);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapping_with_comments_aliases_and_objects() {
+        let m = "# comment\n{\"properties\":{\"pid\":{\"type\":\"long\"},\"a\":{\"type\":\"ip\"},\
+                 \"event\":{\"properties\":{\"category\":{\"type\":\"alias\",\"path\":\"event_type\"}}},\
+                 \"name\":{\"type\":\"[runtime_random_keyword_type]\"}}}";
+        let t = FieldTypes::from_mapping(m).unwrap();
+        assert_eq!(t.get("pid"), Some(&FieldType::Number));
+        assert_eq!(t.get("a"), Some(&FieldType::Ip));
+        assert_eq!(t.get("name"), Some(&FieldType::Keyword));
+        assert_eq!(t.resolve("event.category"), "event_type");
+        assert_eq!(t.resolve("pid"), "pid");
+        assert!(FieldTypes::from_mapping("{}").is_err());
+    }
+
+    #[test]
+    fn ecs_defaults() {
+        let t = FieldTypes::ecs();
+        assert_eq!(t.get("destination.ip"), Some(&FieldType::Ip));
+        assert_eq!(t.get("process.pid"), Some(&FieldType::Number));
+        assert_eq!(t.get("process.name"), None);
+    }
+}

@@ -1,1 +1,271 @@
-//! Compiles EQL rules into Rust token streams.
+//! Internal to this workspace; no semver guarantees.
+//!
+//! Compiles Elastic EQL rules into Rust token streams for `eql_rule!` (eql-macro). The work is
+//! split like logos-codegen: [`source`] reads the rule file (and is the only code that does),
+//! `lower` turns the AST into a small IR (per stage a predicate tree over field ids with
+//! matcher leaves), `codegen` turns the IR into tokens and `plan` describes it for `explain`.
+//! [`compile`] is pure, so the generated code is tested with insta snapshots, without rustc.
+//!
+//! # The two forms of `eql_rule!`
+//!
+//! ```text
+//! let rule = eql_rule!("rules/imds.eql");            // an expression: a value implementing Rule
+//! eql_rule!(pub struct Imds = "rules/imds.eql");     // an item: a unit struct implementing Rule
+//! ```
+//!
+//! Paths are relative to the `Cargo.toml` of the crate that invokes the macro.
+//!
+//! # What the expansion contains
+//!
+//! An `include_bytes!` of the rule file (so cargo rebuilds when it changes), one `FieldId`
+//! constant per field read (the timestamp is 0, the category field 1, then the fields of the
+//! conditions and join keys, sorted), a `match`-based `lookup`, the matchers as `static`s,
+//! one `stage_N` function per stage condition, the `RuleMeta` and `Shape` statics and the
+//! `Rule` impl. Everything is reached through `::eql_runtime::__private`.
+
+#![deny(missing_docs)]
+
+mod codegen;
+pub mod ecs;
+mod ir;
+mod lower;
+mod plan;
+pub mod source;
+
+use eql_syntax::rulefile::{self, RuleFile};
+use eql_syntax::Diagnostic;
+use proc_macro2::{Ident, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::parse::{Parse, ParseStream};
+
+/// Compiles a loaded rule file into an expression whose value implements
+/// `eql_runtime::rule::Rule`.
+///
+/// `source_path` is the path as the user wrote it (it ends up in `RuleMeta::source`).
+/// Diagnostics carry byte spans into the *file* (the query's spans shifted by
+/// `file.query_offset`). No file is read and no include is emitted: [`expand_file`] adds that.
+pub fn compile(file: &RuleFile, source_path: &str) -> Result<TokenStream, Vec<Diagnostic>> {
+    let ty = Ident::new("__EqlRule", proc_macro2::Span::call_site());
+    let items = compile_items(file, source_path, &ty)?;
+    Ok(quote! {{
+        #[doc = "The compiled rule."]
+        #[derive(Clone, Copy, Debug)]
+        struct __EqlRule;
+        #items
+        __EqlRule
+    }})
+}
+
+/// Like [`compile`], but declares `vis struct name;` implementing `Rule` (the item form).
+pub fn compile_item(
+    file: &RuleFile,
+    source_path: &str,
+    vis: &syn::Visibility,
+    name: &Ident,
+) -> Result<TokenStream, Vec<Diagnostic>> {
+    let items = compile_items(file, source_path, name)?;
+    let doc = format!(" Compiled from `{source_path}`: {}.", file.meta.name);
+    Ok(quote! {
+        #[doc = #doc]
+        #[derive(Clone, Copy, Debug, Default)]
+        #vis struct #name;
+        const _: () = {
+            #items
+        };
+    })
+}
+
+fn compile_items(
+    file: &RuleFile,
+    source_path: &str,
+    ty: &Ident,
+) -> Result<TokenStream, Vec<Diagnostic>> {
+    let by = u32::try_from(file.query_offset).unwrap_or(u32::MAX);
+    let shift = |ds: Vec<Diagnostic>| ds.into_iter().map(|d| d.offset(by)).collect::<Vec<_>>();
+    let query = eql_syntax::parse(&file.query).map_err(shift)?;
+    let ir = lower::lower(&query, &file.meta).map_err(shift)?;
+    let canonical = eql_syntax::to_canonical(&query);
+    let plan = plan::plan(&ir);
+    let text = codegen::MetaText {
+        query: &file.query,
+        source: source_path,
+        canonical: &canonical,
+        plan: &plan,
+    };
+    Ok(codegen::items(&ir, &file.meta, &text, ty))
+}
+
+/// Loads a rule file's text and compiles it: [`rulefile::load`] then [`compile`].
+pub fn compile_text(path: &str, text: &str) -> Result<TokenStream, Vec<Diagnostic>> {
+    let file = load_rule(path, text)?;
+    compile(&file, path)
+}
+
+fn load_rule(path: &str, text: &str) -> Result<RuleFile, Vec<Diagnostic>> {
+    rulefile::load(path, text).map_err(|errs| {
+        errs.into_iter()
+            .map(|e| Diagnostic::error(e.message, e.span))
+            .collect()
+    })
+}
+
+/// Renders diagnostics for `compile_error!`: each one starts with `path:line:col: message`,
+/// followed by the source line and a caret, rustc-style.
+pub fn render(diags: &[Diagnostic], path: &str, text: &str) -> String {
+    let mut out = String::new();
+    for (i, d) in diags.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&render_one(d, path, text));
+    }
+    out
+}
+
+fn render_one(d: &Diagnostic, path: &str, text: &str) -> String {
+    let full = eql_syntax::render(std::slice::from_ref(d), path, text);
+    // eql_syntax puts the location on the `-->` line; rustc already prints `error: `, so the
+    // location goes first and the rest follows.
+    let location = full
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("--> "))
+        .unwrap_or(path)
+        .to_owned();
+    let body: Vec<&str> = full.lines().skip(1).collect();
+    format!("{location}: {}\n{}", d.message, body.join("\n"))
+}
+
+/// The arguments of `eql_rule!`: a path, or `vis struct Name = path`.
+enum Input {
+    Expr(syn::LitStr),
+    Item {
+        attrs: Vec<syn::Attribute>,
+        vis: syn::Visibility,
+        name: Ident,
+        path: syn::LitStr,
+    },
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Input> {
+        if input.peek(syn::LitStr) {
+            let path = input.parse()?;
+            return if input.is_empty() {
+                Ok(Input::Expr(path))
+            } else {
+                Err(input.error("expected only a rule file path"))
+            };
+        }
+        let attrs = input.call(syn::Attribute::parse_outer)?;
+        let vis = input.parse()?;
+        input.parse::<syn::Token![struct]>()?;
+        let name = input.parse()?;
+        input.parse::<syn::Token![=]>()?;
+        let path = input.parse()?;
+        if !input.is_empty() {
+            return Err(input.error("expected `vis struct Name = \"path.eql\"`"));
+        }
+        Ok(Input::Item {
+            attrs,
+            vis,
+            name,
+            path,
+        })
+    }
+}
+
+/// The whole macro: `eql_rule!("path")` or `eql_rule!(vis struct Name = "path")`.
+/// Always returns tokens; errors become `compile_error!`s.
+pub fn expand(input: TokenStream) -> TokenStream {
+    match syn::parse2::<Input>(input) {
+        Ok(Input::Expr(path)) => expand_file(&path),
+        Ok(Input::Item {
+            attrs,
+            vis,
+            name,
+            path,
+        }) => {
+            let dir = std::env::var("CARGO_MANIFEST_DIR").ok();
+            let rel = path.value();
+            let span = path.span();
+            let result = source::load(&rel, dir.as_deref());
+            let (include, out) = match result {
+                Err(e) => (track(e.abs.as_deref(), span), Err(vec![e.message])),
+                Ok(src) => {
+                    let out = load_rule(&rel, &src.text)
+                        .and_then(|f| compile_item(&f, &rel, &vis, &name))
+                        .map_err(|d| rendered(&d, &rel, &src.text));
+                    (track(Some(&src.abs), span), out)
+                }
+            };
+            match out {
+                Ok(ts) => quote! {
+                    #(#attrs)*
+                    #ts
+                    #include
+                },
+                Err(msgs) => {
+                    let errs = msgs
+                        .iter()
+                        .map(|m| quote_spanned!(span=> ::core::compile_error!{#m}));
+                    // Declaring the struct keeps its uses from adding errors of their own.
+                    quote! {
+                        #(#attrs)*
+                        #vis struct #name;
+                        #include
+                        #(#errs;)*
+                    }
+                }
+            }
+        }
+        Err(e) => e.to_compile_error(),
+    }
+}
+
+/// `eql_rule!("path")`: reads the file relative to the calling crate's `CARGO_MANIFEST_DIR`,
+/// compiles it, and returns the expression. Never panics: on error it returns
+/// `{ compile_error!(…); unreachable!() }` (type `!`, so the call site still type-checks)
+/// together with the `include_bytes!` that makes cargo rebuild once the file is fixed.
+pub fn expand_file(lit: &syn::LitStr) -> TokenStream {
+    let dir = std::env::var("CARGO_MANIFEST_DIR").ok();
+    let rel = lit.value();
+    let span = lit.span();
+    let (include, out) = match source::load(&rel, dir.as_deref()) {
+        Err(e) => (track(e.abs.as_deref(), span), Err(vec![e.message])),
+        Ok(src) => {
+            let out = compile_text(&rel, &src.text).map_err(|d| rendered(&d, &rel, &src.text));
+            (track(Some(&src.abs), span), out)
+        }
+    };
+    match out {
+        Ok(ts) => quote! {{
+            #include
+            #ts
+        }},
+        Err(msgs) => {
+            let errs = msgs
+                .iter()
+                .map(|m| quote_spanned!(span=> ::core::compile_error!{#m}));
+            quote_spanned! {span=> {
+                #include
+                #(#errs;)*
+                ::core::unreachable!()
+            }}
+        }
+    }
+}
+
+fn rendered(diags: &[Diagnostic], rel: &str, text: &str) -> Vec<String> {
+    diags
+        .iter()
+        .map(|d| render(std::slice::from_ref(d), rel, text))
+        .collect()
+}
+
+/// `const _: &[u8] = include_bytes!(abs);`: puts the file in cargo's dep-info.
+fn track(abs: Option<&str>, span: proc_macro2::Span) -> TokenStream {
+    match abs {
+        Some(abs) => quote_spanned!(span=> const _: &[u8] = ::core::include_bytes!(#abs);),
+        None => TokenStream::new(),
+    }
+}

@@ -1,0 +1,508 @@
+//! IR → tokens: the schema, the matchers as `static`s, one function per stage condition, the
+//! metadata and shape, and the `Rule` impl.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use eql_syntax::ast::CmpOp;
+use eql_syntax::rulefile::{MitreRef, RuleMetadata};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::ir::{MatcherKind, NumLit, Pred, Rule, Shape, Test};
+
+/// Text the generated `RuleMeta` carries besides the metadata.
+pub struct MetaText<'a> {
+    /// The query as written.
+    pub query: &'a str,
+    /// The rule file path as written in the macro.
+    pub source: &'a str,
+    /// The fully parenthesised query.
+    pub canonical: &'a str,
+    /// The `explain` plan.
+    pub plan: &'a str,
+}
+
+/// The items implementing `Rule` for the unit struct `ty` (declared by the caller).
+pub fn items(rule: &Rule, meta: &RuleMetadata, text: &MetaText<'_>, ty: &Ident) -> TokenStream {
+    let p = quote!(::eql_runtime::__private);
+    let fields = field_consts(rule, &p);
+    let lookup = lookup_fn(rule, &p);
+    let paths = rule.fields.iter().map(|f| f.path.as_str());
+    let ts = field_ident(rule, 0);
+    let matchers = rule.matchers.iter().map(|m| matcher_static(m, &p));
+    let stage_fns = rule.stages.iter().enumerate().map(|(i, st)| {
+        let name = stage_ident(i);
+        let doc = format!(" `{}`", st.canonical);
+        let cat = st.category.as_ref().map(|c| {
+            let f = field_ident(rule, rule.category_field);
+            quote!(__ev.any_text(#f, |__s| __s == #c))
+        });
+        let body = pred(rule, &st.pred, &p);
+        let body = match cat {
+            Some(cat) if matches!(st.pred, Pred::True) => cat,
+            // The category test applies to the whole condition, `or` branches included.
+            Some(cat) => {
+                let body = paren(body, Prec::And);
+                quote!(#cat && #body)
+            }
+            None => body.0,
+        };
+        quote! {
+            #[doc = #doc]
+            fn #name(__ev: &#p::Event<'_>) -> bool {
+                #body
+            }
+        }
+    });
+    let meta_static = rule_meta(meta, text, &p);
+    let (shape, eval) = shape(rule, &p);
+    quote! {
+        #(#fields)*
+        #lookup
+        static __SCHEMA: #p::Schema = #p::Schema {
+            fields: &[#(#paths),*],
+            lookup: __lookup,
+            timestamp: #ts,
+        };
+        #(#matchers)*
+        #(#stage_fns)*
+        #meta_static
+        static __SHAPE: #p::Shape = #shape;
+        impl #p::Rule for #ty {
+            fn meta(&self) -> &'static #p::RuleMeta {
+                &__META
+            }
+            fn schema(&self) -> &'static #p::Schema {
+                &__SCHEMA
+            }
+            fn shape(&self) -> &'static #p::Shape {
+                &__SHAPE
+            }
+            fn eval(&self, __ev: &#p::Event<'_>) -> u64 {
+                #eval
+            }
+        }
+    }
+}
+
+fn field_ident(rule: &Rule, ix: usize) -> Ident {
+    let name = rule
+        .fields
+        .get(ix)
+        .map_or("TIMESTAMP", |f| f.const_name.as_str());
+    Ident::new(name, Span::call_site())
+}
+
+fn stage_ident(i: usize) -> Ident {
+    format_ident!("stage_{}", i)
+}
+
+fn field_consts(rule: &Rule, p: &TokenStream) -> Vec<TokenStream> {
+    rule.fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let name = Ident::new(&f.const_name, Span::call_site());
+            let id = Literal::u16_unsuffixed(u16::try_from(i).unwrap_or(u16::MAX));
+            let doc = format!(" `{}` ({})", f.path, f.ty.as_str());
+            quote! {
+                #[doc = #doc]
+                const #name: #p::FieldId = #id;
+            }
+        })
+        .collect()
+}
+
+/// `match path { b"a.b" => Field(A_B), b"a" => Prefix, _ => Miss }`, in sorted path order.
+fn lookup_fn(rule: &Rule, p: &TokenStream) -> TokenStream {
+    let names: BTreeSet<&str> = rule.fields.iter().map(|f| f.path.as_str()).collect();
+    let mut prefixes = BTreeSet::new();
+    for f in &names {
+        for (i, _) in f.match_indices('.') {
+            prefixes.insert(&f[..i]);
+        }
+    }
+    let mut sorted: Vec<(usize, &str)> = rule
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (i, f.path.as_str()))
+        .collect();
+    sorted.sort_by_key(|(_, path)| *path);
+    sorted.dedup_by_key(|(_, path)| *path);
+    let field_arms = sorted.iter().map(|(i, path)| {
+        let lit = Literal::byte_string(path.as_bytes());
+        let id = field_ident(rule, *i);
+        if prefixes.contains(path) {
+            quote!(#lit => #p::Lookup::FieldAndPrefix(#id),)
+        } else {
+            quote!(#lit => #p::Lookup::Field(#id),)
+        }
+    });
+    let only_prefixes: Vec<Literal> = prefixes
+        .iter()
+        .filter(|x| !names.contains(*x))
+        .map(|x| Literal::byte_string(x.as_bytes()))
+        .collect();
+    let prefix_arm =
+        (!only_prefixes.is_empty()).then(|| quote!(#(#only_prefixes)|* => #p::Lookup::Prefix,));
+    quote! {
+        /// Classifies a dotted path met while walking a document.
+        fn __lookup(__path: &[u8]) -> #p::Lookup {
+            match __path {
+                #(#field_arms)*
+                #prefix_arm
+                _ => #p::Lookup::Miss,
+            }
+        }
+    }
+}
+
+fn matcher_static(m: &crate::ir::Matcher, p: &TokenStream) -> TokenStream {
+    let name = Ident::new(&m.name, Span::call_site());
+    let pats = &m.pats;
+    let ci = m.ci;
+    let doc = format!(
+        " {}{}",
+        match m.kind {
+            MatcherKind::Exact => "Whole values",
+            MatcherKind::Prefix => "Prefixes",
+            MatcherKind::Suffix => "Suffixes",
+            MatcherKind::Contains => "Substrings",
+            MatcherKind::Glob => "Wildcard pattern",
+            MatcherKind::Regex => "Regular expression (Lucene syntax)",
+            MatcherKind::Cidr => "CIDR blocks",
+        },
+        if m.kind == MatcherKind::Cidr {
+            ""
+        } else if ci {
+            ", case-insensitive"
+        } else {
+            ", case-sensitive"
+        }
+    );
+    let first = pats.first().map_or("", String::as_str);
+    match m.kind {
+        MatcherKind::Exact => quote! {
+            #[doc = #doc]
+            static #name: #p::Exact = #p::Exact::new(&[#(#pats),*], #ci);
+        },
+        MatcherKind::Prefix => quote! {
+            #[doc = #doc]
+            static #name: #p::Prefix = #p::Prefix::new(&[#(#pats),*], #ci);
+        },
+        MatcherKind::Suffix => quote! {
+            #[doc = #doc]
+            static #name: #p::Suffix = #p::Suffix::new(&[#(#pats),*], #ci);
+        },
+        MatcherKind::Glob => quote! {
+            #[doc = #doc]
+            static #name: #p::Glob = #p::Glob::new(#first, #ci);
+        },
+        MatcherKind::Contains => quote! {
+            #[doc = #doc]
+            static #name: #p::LazyLock<#p::Contains> =
+                #p::LazyLock::new(|| #p::Contains::new(&[#(#pats),*], #ci));
+        },
+        MatcherKind::Regex => quote! {
+            #[doc = #doc]
+            #[doc = " An invalid pattern matches nothing."]
+            static #name: #p::LazyLock<::core::option::Option<#p::Regex>> =
+                #p::LazyLock::new(|| #p::Regex::new(#first, #ci).ok());
+        },
+        MatcherKind::Cidr => quote! {
+            #[doc = #doc]
+            #[doc = " (validated when the rule was compiled)."]
+            static #name: #p::LazyLock<::std::vec::Vec<#p::ip::Cidr>> = #p::LazyLock::new(|| {
+                [#(#pats),*].into_iter().filter_map(#p::ip::Cidr::parse).collect()
+            });
+        },
+    }
+}
+
+/// Tokens for a predicate, and whether they are atomic (need no parentheses under `!`/`&&`).
+fn pred(rule: &Rule, pr: &Pred, p: &TokenStream) -> (TokenStream, Prec) {
+    match pr {
+        Pred::True => (quote!(true), Prec::Atom),
+        Pred::False => (quote!(false), Prec::Atom),
+        Pred::Has(f) => {
+            let f = field_ident(rule, *f);
+            (quote!(__ev.has(#f)), Prec::Atom)
+        }
+        Pred::Not(inner) => {
+            let inner = paren(pred(rule, inner, p), Prec::Atom);
+            (quote!(!#inner), Prec::Atom)
+        }
+        Pred::And(xs) => {
+            let xs = xs.iter().map(|x| paren(pred(rule, x, p), Prec::And));
+            (quote!(#(#xs)&&*), Prec::And)
+        }
+        Pred::Or(xs) => {
+            // `&&` inside `||` is parenthesised anyway: it reads like the EQL.
+            let xs = xs.iter().map(|x| paren(pred(rule, x, p), Prec::Atom));
+            (quote!(#(#xs)||*), Prec::Or)
+        }
+        Pred::Any { field, test, .. } => {
+            let f = field_ident(rule, *field);
+            let t = test_tokens(rule, test, p).0;
+            (quote!(__ev.any_text(#f, |__s| #t)), Prec::Atom)
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Prec {
+    Or,
+    And,
+    Atom,
+}
+
+/// Parenthesises `e` if it binds looser than `need`.
+fn paren((e, prec): (TokenStream, Prec), need: Prec) -> TokenStream {
+    if prec < need {
+        quote!((#e))
+    } else {
+        e
+    }
+}
+
+fn test_tokens(rule: &Rule, t: &Test, p: &TokenStream) -> (TokenStream, Prec) {
+    match t {
+        Test::Matchers(ids) if ids.is_empty() => (quote!(false), Prec::Atom),
+        Test::Matchers(ids) => {
+            let calls = ids.iter().filter_map(|&i| rule.matchers.get(i)).map(|m| {
+                let name = Ident::new(&m.name, Span::call_site());
+                match m.kind {
+                    MatcherKind::Regex => {
+                        quote!(#name.as_ref().is_some_and(|__r| __r.is_match(__s)))
+                    }
+                    MatcherKind::Cidr => quote!(#p::ip::cidr_match(__s, &#name)),
+                    _ => quote!(#name.is_match(__s)),
+                }
+            });
+            let prec = if ids.len() > 1 { Prec::Or } else { Prec::Atom };
+            (quote!(#(#calls)||*), prec)
+        }
+        Test::Eq(s) => (quote!(__s == #s), Prec::And),
+        Test::TextCmp(op, s) => {
+            let op = cmp_op(*op);
+            (quote!(__s #op #s), Prec::And)
+        }
+        Test::NumCmp(CmpOp::Eq, n) => {
+            let n = num(*n, p);
+            (quote!(#p::num_eq(__s, #n)), Prec::Atom)
+        }
+        Test::NumCmp(op, n) => {
+            let n = num(*n, p);
+            let ord = ordering(*op);
+            (
+                quote!(::core::matches!(#p::cmp_str_num(__s, #n), #ord)),
+                Prec::Atom,
+            )
+        }
+        Test::IpCmp(CmpOp::Eq, ip) => {
+            let ip = ip_tokens(*ip, p);
+            (quote!(#p::ip::eq(__s, &#ip)), Prec::Atom)
+        }
+        Test::IpCmp(op, ip) => {
+            let ip = ip_tokens(*ip, p);
+            let ord = ordering(*op);
+            (
+                quote!(::core::matches!(#p::ip::cmp(__s, &#ip), #ord)),
+                Prec::Atom,
+            )
+        }
+        Test::Length(op, n) => {
+            let op = cmp_op(*op);
+            let n = Literal::usize_unsuffixed(usize::try_from(*n).unwrap_or(usize::MAX));
+            // Java's `String.length()` counts UTF-16 code units.
+            (quote!(__s.encode_utf16().count() #op #n), Prec::And)
+        }
+        Test::Not(inner) => {
+            let inner = paren(test_tokens(rule, inner, p), Prec::Atom);
+            (quote!(!#inner), Prec::Atom)
+        }
+    }
+}
+
+fn cmp_op(op: CmpOp) -> TokenStream {
+    match op {
+        CmpOp::Eq => quote!(==),
+        CmpOp::Ne => quote!(!=),
+        CmpOp::Lt => quote!(<),
+        CmpOp::Le => quote!(<=),
+        CmpOp::Gt => quote!(>),
+        CmpOp::Ge => quote!(>=),
+    }
+}
+
+/// The `Option<Ordering>` pattern that satisfies `op`.
+fn ordering(op: CmpOp) -> TokenStream {
+    let o = quote!(::core::cmp::Ordering);
+    match op {
+        CmpOp::Eq => quote!(::core::option::Option::Some(#o::Equal)),
+        CmpOp::Ne => quote!(::core::option::Option::Some(#o::Less | #o::Greater)),
+        CmpOp::Lt => quote!(::core::option::Option::Some(#o::Less)),
+        CmpOp::Le => quote!(::core::option::Option::Some(#o::Less | #o::Equal)),
+        CmpOp::Gt => quote!(::core::option::Option::Some(#o::Greater)),
+        CmpOp::Ge => quote!(::core::option::Option::Some(#o::Greater | #o::Equal)),
+    }
+}
+
+fn num(n: NumLit, p: &TokenStream) -> TokenStream {
+    match n {
+        NumLit::Int(i) => {
+            let lit = Literal::i64_unsuffixed(i);
+            quote!(#p::Num::Int(#lit))
+        }
+        NumLit::Float(f) => {
+            // Lowering only keeps finite floats.
+            let lit = Literal::f64_unsuffixed(if f.is_finite() { f } else { 0.0 });
+            quote!(#p::Num::Float(#lit))
+        }
+    }
+}
+
+fn ip_tokens(ip: IpAddr, p: &TokenStream) -> TokenStream {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets().map(Literal::u8_unsuffixed);
+            quote!(#p::IpAddr::V4(#p::Ipv4Addr::new(#(#o),*)))
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments().map(|x| Literal::u16_unsuffixed(x));
+            quote!(#p::IpAddr::V6(#p::Ipv6Addr::new(#(#s),*)))
+        }
+    }
+}
+
+fn mitre(r: &MitreRef, p: &TokenStream) -> TokenStream {
+    let (id, name, reference) = (&r.id, &r.name, &r.reference);
+    quote!(#p::MitreRef { id: #id, name: #name, reference: #reference })
+}
+
+fn rule_meta(m: &RuleMetadata, text: &MetaText<'_>, p: &TokenStream) -> TokenStream {
+    let threat = m.threat.iter().map(|t| {
+        let framework = &t.framework;
+        let tactic = mitre(&t.tactic, p);
+        let techniques = t.techniques.iter().map(|tq| {
+            let technique = mitre(&tq.technique, p);
+            let subs = tq.subtechniques.iter().map(|s| mitre(s, p));
+            quote!(#p::Technique { technique: #technique, subtechniques: &[#(#subs),*] })
+        });
+        quote!(#p::Threat { framework: #framework, tactic: #tactic, techniques: &[#(#techniques),*] })
+    });
+    let (name, rule_id, description, severity) = (&m.name, &m.rule_id, &m.description, &m.severity);
+    let risk_score = Literal::u32_unsuffixed(m.risk_score);
+    let version = Literal::u32_unsuffixed(m.version);
+    let max_signals = Literal::u32_unsuffixed(m.max_signals);
+    let (tags, index, author, references) = (&m.tags, &m.index, &m.author, &m.references);
+    let (interval, from, license) = (&m.interval, &m.from, &m.license);
+    let (query, source, canonical, plan) = (text.query, text.source, text.canonical, text.plan);
+    quote! {
+        static __META: #p::RuleMeta = #p::RuleMeta {
+            name: #name,
+            rule_id: #rule_id,
+            description: #description,
+            severity: #severity,
+            risk_score: #risk_score,
+            version: #version,
+            tags: &[#(#tags),*],
+            index: &[#(#index),*],
+            interval: #interval,
+            from: #from,
+            max_signals: #max_signals,
+            author: &[#(#author),*],
+            license: #license,
+            references: &[#(#references),*],
+            threat: &[#(#threat),*],
+            query: #query,
+            source: #source,
+            canonical: #canonical,
+            plan: #plan,
+        };
+    }
+}
+
+/// The `Shape` value and the body of `eval`.
+fn shape(rule: &Rule, p: &TokenStream) -> (TokenStream, TokenStream) {
+    match &rule.shape {
+        Shape::Event => {
+            let f = stage_ident(0);
+            (
+                quote!(#p::Shape::Event),
+                quote!(::core::primitive::u64::from(#f(__ev))),
+            )
+        }
+        Shape::Sequence {
+            maxspan_nanos,
+            stages,
+            until,
+        } => {
+            let spec = |keys: &[(usize, bool)], missing: bool| {
+                let keys = keys.iter().map(|(f, optional)| {
+                    let f = field_ident(rule, *f);
+                    quote!(#p::KeyField { field: #f, optional: #optional })
+                });
+                quote!(#p::StageSpec { keys: &[#(#keys),*], missing: #missing })
+            };
+            let specs = stages.iter().map(|s| spec(&s.keys, s.missing));
+            let until_spec = match until {
+                Some(u) => {
+                    let s = spec(&u.keys, u.missing);
+                    quote!(::core::option::Option::Some(#s))
+                }
+                None => quote!(::core::option::Option::None),
+            };
+            let maxspan = match maxspan_nanos {
+                Some(n) => {
+                    let n = Literal::u64_unsuffixed(*n);
+                    quote!(::core::option::Option::Some(#n))
+                }
+                None => quote!(::core::option::Option::None),
+            };
+            // One test per distinct condition; `runs` copies share its bits.
+            let mut tests = Vec::new();
+            for cond in 0..rule.stages.len() {
+                let mask: u64 = stages
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.cond == cond)
+                    .fold(0, |m, (i, _)| m | (1u64 << (i % 64)));
+                let f = stage_ident(cond);
+                if mask != 0 {
+                    // Binary, so the stage positions can be read off.
+                    let mask = format!("0b{mask:b}")
+                        .parse::<Literal>()
+                        .unwrap_or_else(|_| Literal::u64_unsuffixed(mask));
+                    tests.push(quote! {
+                        if #f(__ev) {
+                            __bits |= #mask;
+                        }
+                    });
+                } else if until.as_ref().is_some_and(|u| u.cond == cond) {
+                    tests.push(quote! {
+                        if #f(__ev) {
+                            __bits |= #p::UNTIL_BIT;
+                        }
+                    });
+                }
+            }
+            (
+                quote! {
+                    #p::Shape::Sequence(#p::SeqSpec {
+                        maxspan_nanos: #maxspan,
+                        stages: &[#(#specs),*],
+                        until: #until_spec,
+                    })
+                },
+                quote! {
+                    let mut __bits = 0u64;
+                    #(#tests)*
+                    __bits
+                },
+            )
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! The compiler's intermediate form: per stage a predicate tree over field ids, with matcher
+//! leaves that codegen turns into `static`s.
+
+use std::net::IpAddr;
+
+use eql_syntax::ast::CmpOp;
+
+use crate::ecs::FieldType;
+
+/// Index of a field in [`Rule::fields`] (the generated `FieldId`).
+pub type FieldIx = usize;
+
+/// A rule, lowered.
+#[derive(Debug)]
+pub struct Rule {
+    /// Field 0 is the timestamp, field 1 the category field, then every field read, sorted.
+    pub fields: Vec<FieldInfo>,
+    /// Matchers shared by the stage functions, in creation order.
+    pub matchers: Vec<Matcher>,
+    /// The distinct stage conditions (one generated function each).
+    pub stages: Vec<Stage>,
+    /// Event query or sequence.
+    pub shape: Shape,
+    /// The field named categories are tested against.
+    pub category_field: FieldIx,
+}
+
+/// A field the rule reads.
+#[derive(Debug)]
+pub struct FieldInfo {
+    /// The dotted path.
+    pub path: String,
+    /// The Rust constant naming its id (`PROCESS_NAME`).
+    pub const_name: String,
+    /// Its mapped type.
+    pub ty: FieldType,
+}
+
+/// How the detector drives the rule.
+#[derive(Debug)]
+pub enum Shape {
+    /// One event per alert: stage 0 only.
+    Event,
+    /// A sequence, `runs` expanded.
+    Sequence {
+        /// `with maxspan`, in nanoseconds.
+        maxspan_nanos: Option<u64>,
+        /// Expanded stages: (index into [`Rule::stages`], keys, missing).
+        stages: Vec<SeqStage>,
+        /// The `until` stage.
+        until: Option<SeqStage>,
+    },
+}
+
+/// One expanded sequence position.
+#[derive(Debug)]
+pub struct SeqStage {
+    /// Which condition (index into [`Rule::stages`]).
+    pub cond: usize,
+    /// Join keys: (field, optional).
+    pub keys: Vec<(FieldIx, bool)>,
+    /// `![…]`.
+    pub missing: bool,
+}
+
+/// One stage condition: the category test and the predicate.
+#[derive(Debug)]
+pub struct Stage {
+    /// `category where condition`, printed canonically, for the doc comment.
+    pub canonical: String,
+    /// `None` for `any`.
+    pub category: Option<String>,
+    /// The condition.
+    pub pred: Pred,
+}
+
+/// A boolean condition over one event.
+#[derive(Debug)]
+pub enum Pred {
+    /// Always true.
+    True,
+    /// Always false.
+    False,
+    /// Negation; true on missing fields (a Lucene `must_not`).
+    Not(Box<Pred>),
+    /// All of.
+    And(Vec<Pred>),
+    /// Any of.
+    Or(Vec<Pred>),
+    /// The field is present and not null.
+    Has(FieldIx),
+    /// Some value of the field passes the test.
+    Any {
+        /// The field.
+        field: FieldIx,
+        /// The test on one value's keyword text.
+        test: Test,
+        /// A script-level condition (a function): `not` negates the per-value test instead of
+        /// the whole leaf, as Elasticsearch evaluates scripts per value with null propagation.
+        script: bool,
+    },
+}
+
+/// A test on one value (its keyword text `__s`).
+#[derive(Debug)]
+pub enum Test {
+    /// Any of these matchers matches.
+    Matchers(Vec<usize>),
+    /// Exactly this text.
+    Eq(String),
+    /// Byte-wise order against this text (keyword ranges).
+    TextCmp(CmpOp, String),
+    /// Numeric comparison (numeric fields).
+    NumCmp(CmpOp, NumLit),
+    /// Address comparison (ip fields).
+    IpCmp(CmpOp, IpAddr),
+    /// Length in UTF-16 code units (Java's `String.length`) compared with a constant.
+    Length(CmpOp, u64),
+    /// Negated test (script `not`).
+    Not(Box<Test>),
+}
+
+/// A numeric constant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum NumLit {
+    /// An integer.
+    Int(i64),
+    /// A finite float.
+    Float(f64),
+}
+
+/// A `static` matcher.
+#[derive(Debug)]
+pub struct Matcher {
+    /// The field it reads (for the plan).
+    pub field: FieldIx,
+    /// The static's name (`PROCESS_NAME_EXACT_1`).
+    pub name: String,
+    /// What it is.
+    pub kind: MatcherKind,
+    /// Its patterns, as written (wildcards stripped for prefix/suffix/contains).
+    pub pats: Vec<String>,
+    /// Case-insensitive.
+    pub ci: bool,
+}
+
+/// The matcher types of `eql_runtime::matcher`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatcherKind {
+    /// A set of whole values.
+    Exact,
+    /// A set of prefixes.
+    Prefix,
+    /// A set of suffixes.
+    Suffix,
+    /// A set of substrings (built lazily: it owns search tables).
+    Contains,
+    /// One `*`/`?` pattern.
+    Glob,
+    /// One Lucene regular expression (built lazily).
+    Regex,
+    /// CIDR blocks (built lazily).
+    Cidr,
+}
+
+impl MatcherKind {
+    /// Suffix of generated names, and the plan's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatcherKind::Exact => "EXACT",
+            MatcherKind::Prefix => "PREFIX",
+            MatcherKind::Suffix => "SUFFIX",
+            MatcherKind::Contains => "CONTAINS",
+            MatcherKind::Glob => "GLOB",
+            MatcherKind::Regex => "REGEX",
+            MatcherKind::Cidr => "CIDR",
+        }
+    }
+}

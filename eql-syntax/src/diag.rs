@@ -156,7 +156,7 @@ mod tests {
             (5, 3),
         ] {
             let d = Diagnostic::error("m", Span { start: s, end: e });
-            let text = render(&[d.clone()], "p", src);
+            let text = render(std::slice::from_ref(&d), "p", src);
             assert!(text.starts_with("error: m\n"));
             let _ = render(&[d], "p", "");
         }

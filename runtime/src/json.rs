@@ -310,7 +310,9 @@ impl<L: Lookuper + ?Sized> Scanner<'_, '_, L> {
             self.skip_ws();
             if descend {
                 let base = self.doc.path.len();
-                if base > 0 {
+                // Keys of the top-level object start the path; deeper keys extend it
+                // (even an empty one: `{"":{"":1}}` names the field `.`).
+                if depth > 1 {
                     self.doc.path.push('.');
                 }
                 let key = self.text.get(ks..ke).unwrap_or("");

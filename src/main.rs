@@ -1,1 +1,453 @@
-fn main() {}
+//! `eql-detect`: Elastic EQL detection rules, compiled to native code, over Elastic Defend NDJSON.
+//!
+//! With no arguments on a terminal it runs on the bundled sample and prints what it found.
+//! See `eql-detect --help` and the README for the rest.
+
+mod gen;
+mod input;
+mod output;
+mod rules;
+mod summary;
+mod time;
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use eql_runtime::detector::{Alert, Config, Detector, LineOutcome, SkipReason};
+
+use crate::input::{Line, LineReader, Source};
+use crate::output::Format;
+use crate::summary::Summary;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  finished (whether or not anything was detected); also when stdout is closed early
+  1  an input could not be read (missing, unreadable, truncated gzip) or an output failed
+  2  usage error
+  3  --strict and a line could not be evaluated
+
+Input: NDJSON files (plain or gzip, detected by content), `-` for stdin, stdin when no file is
+given and stdin is not a terminal, else the bundled sample. Lines that cannot be evaluated
+(empty, invalid UTF-8 or JSON, not an object, too deep, no or bad @timestamp, longer than
+--max-line-bytes) are skipped and counted; the summary on stderr says where.";
+
+/// Elastic EQL detection rules compiled to native code, run over Elastic Defend NDJSON.
+#[derive(Parser, Debug)]
+#[command(name = "eql-detect", version, after_help = EXIT_CODES, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// List the compiled rules with their metadata.
+    Rules,
+    /// Show what a rule really means: the fully parenthesised query and the evaluation plan.
+    Explain {
+        /// Rule name, rule id, or a unique part of either (e.g. `imds`).
+        rule: String,
+    },
+    /// Generate seeded Elastic Defend Linux NDJSON with injected IMDS sequences and near misses.
+    Gen(GenArgs),
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// NDJSON inputs (plain or gzip); `-` is stdin. (A file named like a subcommand: `./rules`.)
+    inputs: Vec<PathBuf>,
+    /// Output format [default: table on a terminal, else ndjson].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Lines longer than this are skipped (`line_too_long`) without being held in memory.
+    #[arg(long, default_value = "16MiB", value_parser = parse_size)]
+    max_line_bytes: u64,
+    /// How far out of timestamp order an event may arrive and still be joined (e.g. 2s, 500ms).
+    #[arg(long, default_value = "5s", value_parser = parse_dur)]
+    lateness: u64,
+    /// State budget per sequence rule; the oldest keys are evicted beyond it (counted).
+    #[arg(long, default_value = "64MiB", value_parser = parse_size)]
+    max_state_bytes: u64,
+    /// Stop with exit code 3 at the first line that cannot be evaluated.
+    #[arg(long)]
+    strict: bool,
+    /// Report every alert; by default a rule's max_signals per interval of event time applies, as
+    /// in Kibana, and the withheld alerts are counted in the summary.
+    #[arg(long)]
+    no_alert_cap: bool,
+    /// No progress bar and no summary (errors are still reported).
+    #[arg(long, short)]
+    quiet: bool,
+    /// Summary format on stderr.
+    #[arg(long, value_enum, default_value = "text")]
+    summary: SummaryFormat,
+    /// Also write the summary as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    stats_json: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum SummaryFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+struct GenArgs {
+    /// Number of documents.
+    #[arg(long, default_value_t = 5000)]
+    events: u64,
+    /// PRNG seed: the same seed and options always give the same bytes.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Number of hosts.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    hosts: u32,
+    /// True IMDS sequences injected per million events (near misses: twice as many).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    inject_per_million: u32,
+    /// Output file (`.gz` is compressed); stdout when absent.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Write the ground truth (documents, injected true sequences, near misses) as JSON here.
+    #[arg(long, value_name = "FILE")]
+    truth: Option<PathBuf>,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    time::parse_bytes(s)
+}
+
+fn parse_dur(s: &str) -> Result<u64, String> {
+    time::parse_duration(s)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Some(Cmd::Rules) => print_or_fail(rules::list()),
+        Some(Cmd::Explain { rule }) => match rules::explain(&rule) {
+            Ok(text) => print_or_fail(text),
+            Err(msg) => {
+                eprintln!("eql-detect: {msg}");
+                ExitCode::from(2)
+            }
+        },
+        Some(Cmd::Gen(args)) => run_gen(&args),
+        None => run_detect(&cli.run),
+    }
+}
+
+/// Prints to stdout; a closed pipe is not an error.
+fn print_or_fail(text: String) -> ExitCode {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("eql-detect: writing output: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run_gen(args: &GenArgs) -> ExitCode {
+    let cfg = gen::GenConfig {
+        events: args.events,
+        seed: args.seed,
+        hosts: args.hosts,
+        inject_per_million: args.inject_per_million,
+    };
+    let started = Instant::now();
+    let result = match &args.output {
+        None => {
+            let mut out = BufWriter::with_capacity(1 << 20, io::stdout().lock());
+            gen::generate(&cfg, &mut out).and_then(|t| out.flush().map(|()| t))
+        }
+        Some(path) => {
+            let gz = path.extension().is_some_and(|e| e == "gz");
+            File::create(path).and_then(|f| {
+                let buf = BufWriter::with_capacity(1 << 20, f);
+                if gz {
+                    let mut enc =
+                        flate2::write::GzEncoder::new(buf, flate2::Compression::default());
+                    let t = gen::generate(&cfg, &mut enc)?;
+                    enc.finish()?
+                        .into_inner()
+                        .map_err(|e| e.into_error())?
+                        .sync_all()?;
+                    Ok(t)
+                } else {
+                    let mut buf = buf;
+                    let t = gen::generate(&cfg, &mut buf)?;
+                    buf.into_inner().map_err(|e| e.into_error())?;
+                    Ok(t)
+                }
+            })
+        }
+    };
+    let truth = match result {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+        Err(e) => {
+            let target = args
+                .output
+                .as_ref()
+                .map_or("<stdout>".into(), |p| p.display().to_string());
+            eprintln!("eql-detect gen: {target}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let secs = started.elapsed().as_secs_f64();
+    let json = truth.to_json(&cfg);
+    if let Some(path) = &args.truth {
+        if let Err(e) = std::fs::write(path, format!("{json}\n")) {
+            eprintln!("eql-detect gen: {}: {e}", path.display());
+            return ExitCode::from(1);
+        }
+    }
+    eprintln!(
+        "eql-detect gen: {} events, {:.1} MB in {:.2} s ({:.0} MB/s); {} true IMDS sequences; truth {json}",
+        truth.events,
+        truth.bytes as f64 / 1e6,
+        secs,
+        truth.bytes as f64 / 1e6 / secs.max(1e-9),
+        truth.true_sequences
+    );
+    ExitCode::SUCCESS
+}
+
+/// Why the line loop stopped early.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stop {
+    Interrupted,
+    OutputClosed,
+    Strict,
+    OutputFailed,
+}
+
+fn run_detect(args: &RunArgs) -> ExitCode {
+    let started = Instant::now();
+    let stdin_tty = io::stdin().is_terminal();
+    let sources: Vec<Source> = if args.inputs.is_empty() {
+        if stdin_tty {
+            vec![Source::Sample]
+        } else {
+            vec![Source::Stdin]
+        }
+    } else {
+        args.inputs
+            .iter()
+            .map(|p| {
+                if p.as_os_str() == "-" {
+                    Source::Stdin
+                } else {
+                    Source::File(p.clone())
+                }
+            })
+            .collect()
+    };
+    let on_sample = sources == [Source::Sample];
+    let stdout_tty = io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if stdout_tty {
+        Format::Table
+    } else {
+        Format::Ndjson
+    });
+    let show_progress = !args.quiet && io::stderr().is_terminal();
+
+    // SIGINT/SIGTERM set a flag checked between lines, so the summary is still printed.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        if let Err(e) = signal_hook::flag::register(sig, Arc::clone(&interrupted)) {
+            eprintln!("eql-detect: cannot install a signal handler: {e}");
+        }
+    }
+
+    let rules = rules::compiled();
+    let rule_names: Vec<(String, String)> = rules
+        .iter()
+        .map(|r| (r.meta().name.to_owned(), r.meta().rule_id.to_owned()))
+        .collect();
+    let cfg = Config {
+        lateness_nanos: args.lateness,
+        max_state_bytes: usize::try_from(args.max_state_bytes).unwrap_or(usize::MAX),
+        alert_cap: !args.no_alert_cap,
+        ..Config::default()
+    };
+    let mut det = match Detector::new(rules, cfg) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("eql-detect: {e}");
+            return ExitCode::from(1);
+        }
+    };
+
+    if on_sample && !args.quiet {
+        eprintln!(
+            "eql-detect: no input given; running on the bundled sample \
+             (`eql-detect gen --events 5000 --seed 42`). Try `eql-detect FILE.ndjson[.gz]` or `--help`."
+        );
+    }
+
+    let mut out = BufWriter::with_capacity(64 << 10, io::stdout().lock());
+    let mut summary = Summary::default();
+    let mut stop: Option<Stop> = None;
+    let mut write_err: Option<io::Error> = None;
+    let max_line = usize::try_from(args.max_line_bytes).unwrap_or(usize::MAX);
+
+    // Alerts are written as they complete; a write error is kept and ends the run.
+    let emit =
+        |alert: Alert, out: &mut BufWriter<io::StdoutLock<'_>>, err: &mut Option<io::Error>| {
+            if err.is_none() {
+                if let Err(e) = output::write_alert(out, format, &alert) {
+                    *err = Some(e);
+                }
+            }
+        };
+
+    'sources: for source in &sources {
+        let name = source.name();
+        let pb = match source {
+            Source::File(_) if show_progress => Some(progress_bar()),
+            _ => None,
+        };
+        let opened = match input::open(source, pb.as_ref()) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("eql-detect: {name}: {e}");
+                summary.input_errors.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        if let (Some(pb), Some(len)) = (&pb, opened.len) {
+            pb.set_length(len);
+            pb.set_message(name.clone());
+        }
+        let mut reader = LineReader::new(opened.reader, max_line);
+        let mut line_no: u64 = 0;
+        loop {
+            if interrupted.load(Ordering::Relaxed) {
+                stop = Some(Stop::Interrupted);
+                break;
+            }
+            let line = match reader.next_line() {
+                Ok(Some(line)) => line,
+                Ok(None) => break,
+                Err(e) => {
+                    let what = if opened.gzip {
+                        format!("{name}: truncated or corrupt gzip after line {line_no}: {e}")
+                    } else {
+                        format!("{name}: read error after line {line_no}: {e}")
+                    };
+                    eprintln!("eql-detect: {what}");
+                    summary.input_errors.push(what);
+                    break;
+                }
+            };
+            line_no += 1;
+            let outcome = match line {
+                Line::Data(bytes) => {
+                    det.push_line(bytes, &mut |a| emit(a, &mut out, &mut write_err))
+                }
+                Line::TooLong { bytes } => {
+                    det.skip_line(SkipReason::LineTooLong, bytes + 1);
+                    LineOutcome::Skipped(SkipReason::LineTooLong)
+                }
+            };
+            if let LineOutcome::Skipped(reason) = outcome {
+                summary.note_skip(reason.as_str(), || format!("{name}:{line_no}"));
+                if args.strict {
+                    eprintln!("eql-detect: {name}:{line_no}: {reason} (--strict)");
+                    stop = Some(Stop::Strict);
+                    break;
+                }
+            }
+            if let Some(e) = &write_err {
+                stop = Some(if e.kind() == io::ErrorKind::BrokenPipe {
+                    Stop::OutputClosed
+                } else {
+                    Stop::OutputFailed
+                });
+                break;
+            }
+        }
+        if let Some(pb) = pb {
+            pb.finish_and_clear();
+        }
+        if stop.is_some() {
+            break 'sources;
+        }
+    }
+
+    // End of input (or a clean stop): release what the reorder buffer still holds.
+    if !matches!(stop, Some(Stop::OutputClosed | Stop::OutputFailed)) {
+        det.finish(&mut |a| emit(a, &mut out, &mut write_err));
+    }
+    if write_err.is_none() {
+        if let Err(e) = out.flush() {
+            write_err = Some(e);
+        }
+    }
+    if let Some(e) = &write_err {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            stop.get_or_insert(Stop::OutputClosed);
+        } else {
+            eprintln!("eql-detect: writing alerts: {e}");
+            stop = Some(Stop::OutputFailed);
+        }
+    }
+
+    summary.absorb(&det.stats(), &rule_names);
+    summary.stopped = stop.map(|s| {
+        match s {
+            Stop::Interrupted => "interrupted",
+            Stop::OutputClosed => "output_closed",
+            Stop::Strict => "strict",
+            Stop::OutputFailed => "output_failed",
+        }
+        .to_owned()
+    });
+    summary.set_elapsed(started.elapsed().as_secs_f64());
+
+    let mut code = match stop {
+        Some(Stop::Strict) => ExitCode::from(3),
+        Some(Stop::OutputFailed) => ExitCode::from(1),
+        _ if !summary.input_errors.is_empty() => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    };
+    if let Some(path) = &args.stats_json {
+        if let Err(e) = std::fs::write(path, summary.to_json() + "\n") {
+            eprintln!("eql-detect: {}: {e}", path.display());
+            code = ExitCode::from(1);
+        }
+    }
+    if !args.quiet {
+        let text = match args.summary {
+            SummaryFormat::Text => summary.to_text(),
+            SummaryFormat::Json => summary.to_json() + "\n",
+        };
+        // stderr may be closed too; nothing useful is left to do about that.
+        let _ = io::stderr().write_all(text.as_bytes());
+    }
+    code
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new(0);
+    pb.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    ) {
+        pb.set_style(style);
+    }
+    pb
+}

@@ -1,0 +1,274 @@
+//! Reading NDJSON: files, stdin, gzip, and a line-length bound that holds even against a file
+//! with no newline at all.
+//!
+//! Memory stays flat whatever the input size: one reusable line buffer, at most `max_line_bytes`
+//! long. A longer line is discarded as it streams past (`fill_buf`/`consume` up to the next
+//! newline), never held whole.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use flate2::read::MultiGzDecoder;
+
+/// Where input comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Standard input (`-`).
+    Stdin,
+    /// A file (plain or gzip).
+    File(PathBuf),
+    /// The bundled sample, compiled into the binary.
+    Sample,
+}
+
+impl Source {
+    /// The name used in messages and line locations.
+    pub fn name(&self) -> String {
+        match self {
+            Source::Stdin => "<stdin>".to_owned(),
+            Source::File(p) => p.display().to_string(),
+            Source::Sample => "<sample>".to_owned(),
+        }
+    }
+}
+
+/// The bundled sample: `eql-detect gen --events 5000 --seed 42 -o data/sample.ndjson.gz`.
+pub const SAMPLE_GZ: &[u8] = include_bytes!("../data/sample.ndjson.gz");
+
+/// Buffer size for files and stdin: large enough that syscalls and decompression calls are rare.
+const READ_BUFFER: usize = 1 << 20;
+
+/// An open source: a buffered reader over the (possibly decompressed) bytes, and its size on disk
+/// when known (for the progress bar).
+pub struct Opened {
+    /// The decoded bytes.
+    pub reader: Box<dyn BufRead>,
+    /// Compressed (on-disk) length, if known.
+    pub len: Option<u64>,
+    /// Whether the bytes are being decompressed.
+    pub gzip: bool,
+}
+
+/// Opens a source. Gzip is recognised by its magic bytes, not the file name, so `zcat`-less
+/// pipelines (`cat x.gz | eql-detect`) work too.
+pub fn open(source: &Source, progress: Option<&indicatif::ProgressBar>) -> io::Result<Opened> {
+    match source {
+        Source::Stdin => sniff(
+            Box::new(BufReader::with_capacity(READ_BUFFER, io::stdin())),
+            None,
+        ),
+        Source::Sample => sniff(Box::new(SAMPLE_GZ), Some(SAMPLE_GZ.len() as u64)),
+        Source::File(path) => {
+            let file = open_file(path)?;
+            let len = file.metadata().ok().map(|m| m.len());
+            let raw: Box<dyn Read> = match progress {
+                Some(pb) => Box::new(pb.wrap_read(file)),
+                None => Box::new(file),
+            };
+            sniff(Box::new(BufReader::with_capacity(READ_BUFFER, raw)), len)
+        }
+    }
+}
+
+fn open_file(path: &Path) -> io::Result<File> {
+    let file = File::open(path)?;
+    if file.metadata()?.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "is a directory",
+        ));
+    }
+    Ok(file)
+}
+
+fn sniff(mut inner: Box<dyn BufRead>, len: Option<u64>) -> io::Result<Opened> {
+    let head = fill_at_least(&mut inner, 2)?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        let dec = MultiGzDecoder::new(inner);
+        Ok(Opened {
+            reader: Box::new(BufReader::with_capacity(READ_BUFFER, dec)),
+            len,
+            gzip: true,
+        })
+    } else {
+        Ok(Opened {
+            reader: inner,
+            len,
+            gzip: false,
+        })
+    }
+}
+
+/// Peeks at the first bytes; a short read (a pipe delivering one byte at a time) is retried
+/// until `n` bytes are buffered or the input ends.
+fn fill_at_least(r: &mut Box<dyn BufRead>, n: usize) -> io::Result<Vec<u8>> {
+    // BufRead cannot buffer more without consuming, so peek what the first fill gives; a pipe
+    // that splits the two magic bytes is vanishingly rare and would only lose gzip detection.
+    loop {
+        match r.fill_buf() {
+            Ok(buf) => return Ok(buf[..buf.len().min(n)].to_vec()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// One line from a [`LineReader`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line<'a> {
+    /// The line's bytes, without the `\n`.
+    Data(&'a [u8]),
+    /// The line was longer than the limit and was discarded; `bytes` counts what was dropped
+    /// (without the `\n`).
+    TooLong {
+        /// Length of the discarded line.
+        bytes: u64,
+    },
+}
+
+/// Splits a byte stream into lines with a bounded, reused buffer.
+pub struct LineReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    max: usize,
+}
+
+impl<R: BufRead> LineReader<R> {
+    /// Lines longer than `max` bytes (without the `\n`) are reported as [`Line::TooLong`].
+    pub fn new(inner: R, max: usize) -> Self {
+        LineReader {
+            inner,
+            buf: Vec::with_capacity(max.min(64 << 10)),
+            max,
+        }
+    }
+
+    /// The next line, or `None` at the end of input. A final line without `\n` is still a line.
+    ///
+    /// On an I/O error (a truncated gzip member, say) the partial line is dropped: it cannot be
+    /// told apart from a complete one, and half a document must not be evaluated.
+    pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
+        self.buf.clear();
+        let mut too_long: Option<u64> = None;
+        let mut seen_any = false;
+        loop {
+            let avail = match self.inner.fill_buf() {
+                Ok(a) => a,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if avail.is_empty() {
+                if !seen_any {
+                    return Ok(None);
+                }
+                break;
+            }
+            seen_any = true;
+            let (chunk, found) = match memchr_newline(avail) {
+                Some(i) => (&avail[..i], true),
+                None => (avail, false),
+            };
+            match &mut too_long {
+                Some(n) => *n += chunk.len() as u64,
+                None if self.buf.len() + chunk.len() > self.max => {
+                    too_long = Some((self.buf.len() + chunk.len()) as u64);
+                    self.buf.clear();
+                }
+                None => self.buf.extend_from_slice(chunk),
+            }
+            let used = chunk.len() + usize::from(found);
+            self.inner.consume(used);
+            if found {
+                break;
+            }
+        }
+        Ok(Some(match too_long {
+            Some(bytes) => Line::TooLong { bytes },
+            None => Line::Data(&self.buf),
+        }))
+    }
+}
+
+fn memchr_newline(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == b'\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out at most `step` bytes per `fill_buf`, to exercise line splits
+    /// across buffer boundaries.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(out.len()).min(self.data.len());
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    fn collect(data: &[u8], max: usize, step: usize) -> Vec<Result<String, u64>> {
+        let r = BufReader::with_capacity(step, Trickle { data, step });
+        let mut lr = LineReader::new(r, max);
+        let mut out = Vec::new();
+        while let Some(line) = lr.next_line().unwrap() {
+            out.push(match line {
+                Line::Data(d) => Ok(String::from_utf8_lossy(d).into_owned()),
+                Line::TooLong { bytes } => Err(bytes),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn splits_lines_at_any_buffer_size() {
+        let data = b"a\n\nbcd\r\nlast";
+        for step in 1..8 {
+            assert_eq!(
+                collect(data, 100, step),
+                vec![
+                    Ok("a".into()),
+                    Ok("".into()),
+                    Ok("bcd\r".into()),
+                    Ok("last".into())
+                ],
+                "step {step}"
+            );
+        }
+        assert!(collect(b"", 10, 4).is_empty());
+        assert_eq!(collect(b"\n", 10, 4), vec![Ok(String::new())]);
+    }
+
+    #[test]
+    fn over_long_lines_are_skipped_and_measured() {
+        let data = b"12345\n123456\nxy\n1234567890123";
+        for step in 1..9 {
+            assert_eq!(
+                collect(data, 5, step),
+                vec![Ok("12345".into()), Err(6), Ok("xy".into()), Err(13)],
+                "step {step}"
+            );
+        }
+    }
+
+    #[test]
+    fn gzip_is_detected_by_content() {
+        use flate2::{write::GzEncoder, Compression};
+        use std::io::Write;
+        let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+        enc.write_all(b"{\"a\":1}\n{\"b\":2}\n").unwrap();
+        let gz = enc.finish().unwrap();
+        let opened = sniff(Box::new(io::Cursor::new(gz)), None).unwrap();
+        assert!(opened.gzip);
+        let mut lr = LineReader::new(opened.reader, 100);
+        assert_eq!(lr.next_line().unwrap(), Some(Line::Data(b"{\"a\":1}")));
+        assert_eq!(lr.next_line().unwrap(), Some(Line::Data(b"{\"b\":2}")));
+        assert_eq!(lr.next_line().unwrap(), None);
+    }
+}

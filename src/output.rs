@@ -1,0 +1,310 @@
+//! Writing alerts: NDJSON shaped like Kibana's EQL sequence alerts, or a table for people.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use eql_runtime::detector::Alert;
+use eql_runtime::rule::{MitreRef, RuleMeta, Threat};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::time::rfc3339_nanos;
+
+/// How alerts are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One JSON object per alert (the default when stdout is not a terminal).
+    Ndjson,
+    /// An aligned, readable block per alert (the default on a terminal).
+    Table,
+}
+
+/// One alert as JSON.
+///
+/// Field names are Kibana's (`kibana.alert.*`, flattened, as the alerts index stores them) where
+/// Kibana has one. A sequence in Kibana becomes a *shell* alert plus one building-block alert per
+/// event, all sharing `kibana.alert.group.id`; this is the shell, with the events embedded under
+/// `events` instead of as separate building blocks, so one line is one detection.
+#[derive(Serialize)]
+struct AlertJson<'a> {
+    /// When the sequence completed: the last event's time. Kibana stamps the detection time
+    /// here; event time keeps the output reproducible.
+    #[serde(rename = "@timestamp")]
+    timestamp: String,
+    #[serde(rename = "event.kind")]
+    event_kind: &'static str,
+    /// The first event's time (Kibana: the source event's `@timestamp`).
+    #[serde(rename = "kibana.alert.original_time")]
+    original_time: String,
+    #[serde(rename = "kibana.alert.rule.name")]
+    name: &'a str,
+    #[serde(rename = "kibana.alert.rule.rule_id")]
+    rule_id: &'a str,
+    #[serde(rename = "kibana.alert.rule.type")]
+    rule_type: &'static str,
+    #[serde(rename = "kibana.alert.rule.version")]
+    version: String,
+    #[serde(rename = "kibana.alert.rule.description")]
+    description: &'a str,
+    #[serde(rename = "kibana.alert.rule.tags")]
+    tags: &'a [&'a str],
+    #[serde(rename = "kibana.alert.rule.threat")]
+    threat: Vec<serde_json::Value>,
+    #[serde(rename = "kibana.alert.rule.references")]
+    references: &'a [&'a str],
+    #[serde(rename = "kibana.alert.severity")]
+    severity: &'a str,
+    #[serde(rename = "kibana.alert.risk_score")]
+    risk_score: u32,
+    #[serde(rename = "kibana.alert.status")]
+    status: &'static str,
+    #[serde(rename = "kibana.alert.workflow_status")]
+    workflow_status: &'static str,
+    /// Ties the shell to its building blocks in Kibana; here a stable hash of the rule and the
+    /// documents, so the same detection gets the same id on every run.
+    #[serde(rename = "kibana.alert.group.id")]
+    group_id: String,
+    /// The sequence's join keys: field name to value (`null` for a null `?field`).
+    #[serde(rename = "eql.join_keys")]
+    join_keys: serde_json::Map<String, serde_json::Value>,
+    /// The original documents, in sequence order, byte for byte.
+    events: Vec<Box<RawValue>>,
+}
+
+/// Kibana's threat array, as `kibana.alert.rule.threat` carries it.
+pub fn threat_json(threat: &[Threat]) -> Vec<serde_json::Value> {
+    fn mref(r: &MitreRef) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        m.insert("id".into(), r.id.into());
+        m.insert("name".into(), r.name.into());
+        m.insert("reference".into(), r.reference.into());
+        m
+    }
+    threat
+        .iter()
+        .map(|t| {
+            let techniques: Vec<serde_json::Value> = t
+                .techniques
+                .iter()
+                .map(|tech| {
+                    let mut m = mref(&tech.technique);
+                    if !tech.subtechniques.is_empty() {
+                        let subs: Vec<serde_json::Value> = tech
+                            .subtechniques
+                            .iter()
+                            .map(|s| serde_json::Value::Object(mref(s)))
+                            .collect();
+                        m.insert("subtechnique".into(), subs.into());
+                    }
+                    serde_json::Value::Object(m)
+                })
+                .collect();
+            let mut m = serde_json::Map::new();
+            m.insert("framework".into(), t.framework.into());
+            m.insert("tactic".into(), serde_json::Value::Object(mref(&t.tactic)));
+            if !techniques.is_empty() {
+                m.insert("technique".into(), techniques.into());
+            }
+            serde_json::Value::Object(m)
+        })
+        .collect()
+}
+
+/// 64-bit FNV-1a: tiny and stable across versions and platforms (unlike `DefaultHasher`).
+fn fnv1a(h: &mut u64, bytes: &[u8]) {
+    for &b in bytes {
+        *h ^= u64::from(b);
+        *h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+}
+
+/// Embeds a document verbatim. The detector only hands over documents it parsed, so this does
+/// not fail in practice; if it ever did, the text is kept as a JSON string rather than lost.
+fn raw_value(raw: &str) -> Box<RawValue> {
+    let text = raw.trim_matches(|c: char| c.is_ascii_whitespace());
+    RawValue::from_string(text.to_owned()).unwrap_or_else(|_| {
+        let quoted = serde_json::Value::String(raw.to_owned()).to_string();
+        RawValue::from_string(quoted).unwrap_or_else(|_| {
+            // A JSON string literal always parses; this arm is unreachable.
+            RawValue::from_string("null".to_owned()).expect("`null` is valid JSON")
+        })
+    })
+}
+
+/// Writes one alert as a JSON line.
+pub fn write_ndjson<W: Write>(out: &mut W, alert: &Alert) -> io::Result<()> {
+    let meta: &RuleMeta = alert.rule;
+    let first = alert.events.first().map_or(0, |e| e.timestamp_nanos);
+    let last = alert.events.last().map_or(0, |e| e.timestamp_nanos);
+    let mut h = 0xcbf2_9ce4_8422_2325_u64;
+    fnv1a(&mut h, meta.rule_id.as_bytes());
+    for e in &alert.events {
+        fnv1a(&mut h, &[0]);
+        fnv1a(&mut h, e.raw.as_bytes());
+    }
+    let join_keys = alert
+        .keys
+        .iter()
+        .map(|(field, value)| {
+            let v = value
+                .as_ref()
+                .map_or(serde_json::Value::Null, |s| s.as_str().into());
+            ((*field).to_owned(), v)
+        })
+        .collect();
+    let doc = AlertJson {
+        timestamp: rfc3339_nanos(last),
+        event_kind: "signal",
+        original_time: rfc3339_nanos(first),
+        name: meta.name,
+        rule_id: meta.rule_id,
+        rule_type: "eql",
+        version: meta.version.to_string(),
+        description: meta.description.trim(),
+        tags: meta.tags,
+        threat: threat_json(meta.threat),
+        references: meta.references,
+        severity: meta.severity,
+        risk_score: meta.risk_score,
+        status: "active",
+        workflow_status: "open",
+        group_id: format!("{h:016x}"),
+        join_keys,
+        events: alert.events.iter().map(|e| raw_value(&e.raw)).collect(),
+    };
+    serde_json::to_writer(&mut *out, &doc).map_err(io::Error::from)?;
+    out.write_all(b"\n")
+}
+
+/// Makes untrusted text safe for a terminal: control characters (escape sequences included)
+/// become `\u{..}`-style escapes, and very long values are cut.
+pub fn printable(s: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max_chars + 8));
+    for (n, c) in s.chars().enumerate() {
+        if n >= max_chars {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn field<'v>(doc: &'v serde_json::Value, path: &str) -> Option<&'v serde_json::Value> {
+    // Documents may nest (`{"process":{"name":…}}`) or flatten (`{"process.name":…}`); try the
+    // flat key first, then walk.
+    if let Some(v) = doc.get(path) {
+        return Some(v);
+    }
+    let mut cur = doc;
+    for part in path.split('.') {
+        cur = cur.get(part)?;
+    }
+    Some(cur)
+}
+
+fn text(doc: &serde_json::Value, path: &str) -> String {
+    match field(doc, path) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            .collect::<Vec<_>>()
+            .join(","),
+        Some(serde_json::Value::Null) | None => String::new(),
+        Some(v) => v.to_string(),
+    }
+}
+
+/// Writes one alert as an aligned block:
+///
+/// ```text
+/// 2024-06-10T06:15:23.138901200Z  medium  Unusual Instance Metadata Service (IMDS) API Request
+///   host.id                   ec2a0b4f…
+///   process.parent.entity_id  ZWMy…
+///   [1] 06:15:23.123456700  process  curl      curl -s http://169.254.169.254/…
+///   [2] 06:15:23.138901200  network  curl      -> 169.254.169.254:80 connection_attempted
+/// ```
+pub fn write_table<W: Write>(out: &mut W, alert: &Alert) -> io::Result<()> {
+    let meta = alert.rule;
+    let last = alert.events.last().map_or(0, |e| e.timestamp_nanos);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{}  {:<8}  {}",
+        rfc3339_nanos(last),
+        meta.severity,
+        printable(meta.name, 200)
+    );
+    let width = alert.keys.iter().map(|(f, _)| f.len()).max().unwrap_or(0);
+    for (f, v) in &alert.keys {
+        let v = v
+            .as_deref()
+            .map_or_else(|| "null".to_owned(), |v| printable(v, 120));
+        let _ = writeln!(s, "  {f:<width$}  {v}");
+    }
+    if let Some(host) = alert
+        .events
+        .first()
+        .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.raw).ok())
+        .map(|d| text(&d, "host.name"))
+        .filter(|h| !h.is_empty())
+    {
+        let _ = writeln!(s, "  {:<width$}  {}", "host.name", printable(&host, 120));
+    }
+    for (i, e) in alert.events.iter().enumerate() {
+        let doc: serde_json::Value = serde_json::from_str(&e.raw).unwrap_or_default();
+        let ts = rfc3339_nanos(e.timestamp_nanos);
+        // The time of day is enough inside one alert: maxspan keeps events close.
+        let tod = ts.get(11..29).unwrap_or(&ts);
+        let category = text(&doc, "event.category");
+        let name = text(&doc, "process.name");
+        let detail = match field(&doc, "destination.ip") {
+            Some(_) => {
+                let port = text(&doc, "destination.port");
+                let port = if port.is_empty() {
+                    String::new()
+                } else {
+                    format!(":{port}")
+                };
+                format!(
+                    "-> {}{} {}",
+                    text(&doc, "destination.ip"),
+                    port,
+                    text(&doc, "event.action")
+                )
+            }
+            None => {
+                let cmd = text(&doc, "process.command_line");
+                if cmd.is_empty() {
+                    text(&doc, "process.executable")
+                } else {
+                    cmd
+                }
+            }
+        };
+        let _ = writeln!(
+            s,
+            "  [{}] {}  {:<8} {:<16} {}",
+            i + 1,
+            tod,
+            printable(&category, 8),
+            printable(&name, 16),
+            printable(&detail, 160)
+        );
+    }
+    s.push('\n');
+    out.write_all(s.as_bytes())
+}
+
+/// Writes one alert in the chosen format.
+pub fn write_alert<W: Write>(out: &mut W, format: Format, alert: &Alert) -> io::Result<()> {
+    match format {
+        Format::Ndjson => write_ndjson(out, alert),
+        Format::Table => write_table(out, alert),
+    }
+}

@@ -20,6 +20,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::event::{Doc, Event};
+use crate::prefilter::Prefilter;
 use crate::rule::{Rule, RuleMeta, SeqSpec, Shape, StageSpec, UNTIL_BIT};
 use crate::seq::{Completed, Hit, Key, KeyValue, Ordinal, SeqEvent, SeqStats, SequenceEngine};
 use crate::time::parse_timestamp;
@@ -39,6 +40,9 @@ pub struct Config {
     pub jump_confirmations: u32,
     /// How many far-ahead events may wait at once; more are dropped and counted.
     pub max_future_events: usize,
+    /// Decide lines that contain none of the rules' literals without decoding them (see
+    /// [`crate::prefilter`]). Such lines are not validated as JSON.
+    pub prefilter: bool,
 }
 
 impl Default for Config {
@@ -50,6 +54,7 @@ impl Default for Config {
             max_clock_jump_nanos: 3_600_000_000_000,
             jump_confirmations: 64,
             max_future_events: 100_000,
+            prefilter: true,
         }
     }
 }
@@ -159,8 +164,10 @@ pub struct Stats {
     pub lines: u64,
     /// Bytes seen.
     pub bytes: u64,
-    /// Lines decoded and evaluated.
+    /// Lines evaluated (decoded, or decided by the prefilter).
     pub evaluated: u64,
+    /// Of the evaluated lines, those the prefilter decided without decoding.
+    pub prefiltered: u64,
     /// Lines skipped, by reason.
     pub skipped: BTreeMap<SkipReason, u64>,
     /// Matching events that arrived after their place in time order had passed (not joined).
@@ -193,6 +200,39 @@ struct RuleSlot {
     cap_count: u32,
 }
 
+/// One line, decoded and evaluated but not yet applied to the detector's state.
+#[derive(Debug)]
+pub struct Decided {
+    bytes: u64,
+    result: Result<Decision, SkipReason>,
+}
+
+#[derive(Debug)]
+enum Decision {
+    /// The prefilter ruled every rule out.
+    Prefiltered,
+    /// Decoded; these rules matched.
+    Decoded {
+        timestamp: i64,
+        matches: Vec<RuleMatch>,
+    },
+}
+
+#[derive(Debug)]
+struct RuleMatch {
+    rule: usize,
+    hit: Option<RuleHit>,
+    null_key_dropped: u64,
+}
+
+#[derive(Debug)]
+enum RuleHit {
+    /// An event query matched: the document.
+    Event(Arc<str>),
+    /// A sequence rule's stages matched.
+    Seq(Hit),
+}
+
 struct Buffered {
     ordinal: Ordinal,
     rule: usize,
@@ -220,7 +260,8 @@ impl Ord for Buffered {
 pub struct Detector {
     rules: Vec<RuleSlot>,
     cfg: Config,
-    doc: Doc,
+    /// Scratch for [`Detector::push_line`] (taken while evaluating).
+    doc: Option<Doc>,
     stats: Stats,
     arrival: u64,
     clock: Option<i64>,
@@ -228,6 +269,7 @@ pub struct Detector {
     buffer: BinaryHeap<Reverse<Buffered>>,
     jump_streak: u32,
     held_future: usize,
+    prefilter: Option<Prefilter>,
 }
 
 impl Detector {
@@ -261,6 +303,11 @@ impl Detector {
                 cap_count: 0,
             });
         }
+        let prefilter = if cfg.prefilter {
+            Prefilter::new(slots.iter().map(|s| s.rule.literals()))
+        } else {
+            None
+        };
         let stats = Stats {
             rules: vec![RuleStats::default(); slots.len()],
             ..Stats::default()
@@ -268,7 +315,7 @@ impl Detector {
         Ok(Detector {
             rules: slots,
             cfg,
-            doc: Doc::new(),
+            doc: Some(Doc::new()),
             stats,
             arrival: 0,
             clock: None,
@@ -276,7 +323,13 @@ impl Detector {
             buffer: BinaryHeap::new(),
             jump_streak: 0,
             held_future: 0,
+            prefilter,
         })
+    }
+
+    /// Whether a literal prefilter is in use.
+    pub fn has_prefilter(&self) -> bool {
+        self.prefilter.is_some()
     }
 
     /// The rules, in order.
@@ -304,32 +357,35 @@ impl Detector {
 
     /// Processes one line (without its `\n`). Alerts that complete go to `out`.
     pub fn push_line(&mut self, line: &[u8], out: &mut impl FnMut(Alert)) -> LineOutcome {
-        self.stats.lines += 1;
-        self.stats.bytes += line.len() as u64 + 1;
-        match self.process(line, out) {
-            Ok(()) => {
-                self.stats.evaluated += 1;
-                LineOutcome::Evaluated
-            }
-            Err(reason) => {
-                *self.stats.skipped.entry(reason).or_default() += 1;
-                LineOutcome::Skipped(reason)
-            }
-        }
+        let mut doc = self.doc.take().unwrap_or_default();
+        let decided = self.evaluate(&mut doc, line);
+        self.doc = Some(doc);
+        self.apply(decided, out)
     }
 
-    fn process(&mut self, line: &[u8], out: &mut impl FnMut(Alert)) -> Result<(), SkipReason> {
+    /// The stateless half of [`Detector::push_line`]: decodes and evaluates one line. It takes
+    /// `&self`, so several threads (each with its own [`Doc`]) may evaluate lines at once; feed the
+    /// results to [`Detector::apply`] in input order.
+    pub fn evaluate(&self, doc: &mut Doc, line: &[u8]) -> Decided {
+        let bytes = line.len() as u64 + 1;
+        let result = self.decide(doc, line);
+        Decided { bytes, result }
+    }
+
+    fn decide(&self, doc: &mut Doc, line: &[u8]) -> Result<Decision, SkipReason> {
         let line = trim_line(line);
         if line.iter().all(u8::is_ascii_whitespace) {
             return Err(SkipReason::Empty);
         }
-        let arrival = self.arrival;
-        self.arrival += 1;
+        if let Some(p) = &self.prefilter {
+            if !p.may_match(line) {
+                return Ok(Decision::Prefiltered);
+            }
+        }
         let mut timestamp = None;
-        let mut hits: Vec<(usize, Hit)> = Vec::new();
-        for (index, slot) in self.rules.iter_mut().enumerate() {
-            let ev = self
-                .doc
+        let mut matches = Vec::new();
+        for (index, slot) in self.rules.iter().enumerate() {
+            let ev = doc
                 .parse(slot.rule.schema(), line)
                 .map_err(|e| SkipReason::from_line_error(e.reason()))?;
             let ts = match timestamp {
@@ -344,56 +400,97 @@ impl Detector {
             if mask == 0 {
                 continue;
             }
-            let rstats = &mut self.stats.rules[index];
+            let (hit, dropped) = match &slot.seq {
+                None => (Some(RuleHit::Event(Arc::from(ev.raw()))), 0),
+                Some((spec, _)) => {
+                    let (hit, dropped) = build_hit(spec, &ev, mask, ts);
+                    (hit.map(RuleHit::Seq), dropped)
+                }
+            };
+            matches.push(RuleMatch {
+                rule: index,
+                hit,
+                null_key_dropped: dropped,
+            });
+        }
+        match timestamp {
+            Some(timestamp) => Ok(Decision::Decoded { timestamp, matches }),
+            // No rules: nothing to decide.
+            None => Ok(Decision::Prefiltered),
+        }
+    }
+
+    /// The sequential half of [`Detector::push_line`]: counts the line and feeds its hits, in
+    /// input order, to the reorder buffer and the sequence engines.
+    pub fn apply(&mut self, decided: Decided, out: &mut impl FnMut(Alert)) -> LineOutcome {
+        self.stats.lines += 1;
+        self.stats.bytes += decided.bytes;
+        let (timestamp, matches) = match decided.result {
+            Err(reason) => {
+                *self.stats.skipped.entry(reason).or_default() += 1;
+                return LineOutcome::Skipped(reason);
+            }
+            Ok(Decision::Prefiltered) => {
+                self.stats.evaluated += 1;
+                self.stats.prefiltered += 1;
+                return LineOutcome::Evaluated;
+            }
+            Ok(Decision::Decoded { timestamp, matches }) => (timestamp, matches),
+        };
+        self.stats.evaluated += 1;
+        let arrival = self.arrival;
+        self.arrival += 1;
+        self.advance_clock(timestamp);
+        for m in matches {
+            let rstats = &mut self.stats.rules[m.rule];
             rstats.matched_events += 1;
+            rstats.null_key_dropped += m.null_key_dropped;
+            let Some(hit) = m.hit else { continue };
             let ordinal = Ordinal {
-                timestamp: ts,
+                timestamp,
                 tiebreaker: None,
                 arrival,
             };
-            match &slot.seq {
-                None => {
+            match hit {
+                RuleHit::Event(raw) => {
+                    let slot = &mut self.rules[m.rule];
                     let alert = Alert {
                         rule: slot.rule.meta(),
                         keys: Vec::new(),
                         events: vec![AlertEvent {
-                            timestamp_nanos: ts,
-                            raw: Arc::from(ev.raw()),
+                            timestamp_nanos: timestamp,
+                            raw,
                             stage: 0,
                         }],
                     };
                     emit(slot, rstats, &self.cfg, alert, out);
                 }
-                Some((spec, _)) => {
-                    if let Some(hit) = build_hit(spec, &ev, mask, ordinal, rstats) {
-                        hits.push((index, hit));
-                    }
+                RuleHit::Seq(mut hit) => {
+                    hit.event.ordinal = ordinal;
+                    self.buffer_hit(m.rule, hit);
                 }
             }
-        }
-        let Some(ts) = timestamp else {
-            return Ok(());
-        };
-        self.advance_clock(ts);
-        for (rule, hit) in hits {
-            let ordinal = hit.event.ordinal;
-            if self.released.is_some_and(|r| ordinal < r) {
-                self.stats.late_events += 1;
-                continue;
-            }
-            if self.clock.is_some_and(|c| ordinal.timestamp > c) {
-                // Held back by the clock-jump rule.
-                if self.held_future >= self.cfg.max_future_events {
-                    self.stats.future_dropped += 1;
-                    continue;
-                }
-                self.held_future += 1;
-                self.stats.future_events += 1;
-            }
-            self.buffer.push(Reverse(Buffered { ordinal, rule, hit }));
         }
         self.release(false, out);
-        Ok(())
+        LineOutcome::Evaluated
+    }
+
+    fn buffer_hit(&mut self, rule: usize, hit: Hit) {
+        let ordinal = hit.event.ordinal;
+        if self.released.is_some_and(|r| ordinal < r) {
+            self.stats.late_events += 1;
+            return;
+        }
+        if self.clock.is_some_and(|c| ordinal.timestamp > c) {
+            // Held back by the clock-jump rule.
+            if self.held_future >= self.cfg.max_future_events {
+                self.stats.future_dropped += 1;
+                return;
+            }
+            self.held_future += 1;
+            self.stats.future_events += 1;
+        }
+        self.buffer.push(Reverse(Buffered { ordinal, rule, hit }));
     }
 
     fn advance_clock(&mut self, ts: i64) {
@@ -497,13 +594,10 @@ fn stage_keys(stage: &StageSpec, ev: &Event<'_>) -> Option<Vec<Key>> {
     Some(keys.into_iter().map(Vec::into_boxed_slice).collect())
 }
 
-fn build_hit(
-    spec: &SeqSpec,
-    ev: &Event<'_>,
-    mask: u64,
-    ordinal: Ordinal,
-    rstats: &mut RuleStats,
-) -> Option<Hit> {
+/// The hit of a sequence rule (without its arrival, which the sequential half assigns), and how
+/// many stage hits were dropped for a missing non-optional join key.
+fn build_hit(spec: &SeqSpec, ev: &Event<'_>, mask: u64, timestamp: i64) -> (Option<Hit>, u64) {
+    let mut dropped = 0;
     let mut stages = Vec::new();
     for (i, stage) in spec.stages.iter().enumerate() {
         if mask & (1 << i) == 0 {
@@ -511,7 +605,7 @@ fn build_hit(
         }
         match stage_keys(stage, ev) {
             Some(keys) => stages.push((i, keys)),
-            None => rstats.null_key_dropped += 1,
+            None => dropped += 1,
         }
     }
     let mut until = Vec::new();
@@ -519,21 +613,26 @@ fn build_hit(
         if let Some(u) = &spec.until {
             match stage_keys(u, ev) {
                 Some(keys) => until = keys,
-                None => rstats.null_key_dropped += 1,
+                None => dropped += 1,
             }
         }
     }
     if stages.is_empty() && until.is_empty() {
-        return None;
+        return (None, dropped);
     }
-    Some(Hit {
+    let hit = Hit {
         event: SeqEvent {
-            ordinal,
+            ordinal: Ordinal {
+                timestamp,
+                tiebreaker: None,
+                arrival: 0,
+            },
             raw: Arc::from(ev.raw()),
         },
         stages,
         until,
-    })
+    };
+    (Some(hit), dropped)
 }
 
 fn to_alert(

@@ -15,6 +15,12 @@ pub trait Rule: Send + Sync {
     /// Bit `i` is set when stage `i` (after `with runs=N` expansion) matches; bit [`UNTIL_BIT`]
     /// when the `until` condition matches. An event query uses bit 0.
     fn eval(&self, ev: &Event<'_>) -> u64;
+
+    /// Text that appears in the raw line of every event some stage can match (ASCII case-insensitive),
+    /// or `None` when no such literals are known. See [`crate::prefilter`].
+    fn literals(&self) -> Option<&'static [&'static str]> {
+        None
+    }
 }
 
 /// The mask bit that reports an `until` match.

@@ -187,7 +187,7 @@ impl SequenceEngine {
         }
         // Last stage first, so the event cannot advance a sequence it has just advanced.
         let mut stages = hit.stages;
-        stages.sort_by(|a, b| b.0.cmp(&a.0));
+        stages.sort_by_key(|s| std::cmp::Reverse(s.0));
         for (stage, keys) in stages {
             if stage >= self.stages {
                 continue;

@@ -289,15 +289,15 @@ fn test_tokens(rule: &Rule, t: &Test, p: &TokenStream) -> (TokenStream, Prec) {
             let op = cmp_op(*op);
             (quote!(__s #op #s), Prec::And)
         }
-        Test::NumCmp(CmpOp::Eq, n) => {
-            let n = num(*n, p);
-            (quote!(#p::num_eq(__s, #n)), Prec::Atom)
-        }
         Test::NumCmp(op, n) => {
+            // A value that is not a number never compares (Elasticsearch coerces at index time).
             let n = num(*n, p);
             let ord = ordering(*op);
             (
-                quote!(::core::matches!(#p::cmp_str_num(__s, #n), #ord)),
+                quote!(::core::matches!(
+                    #p::parse_num(__s).and_then(|__n| #p::cmp_num(__n, #n)),
+                    #ord
+                )),
                 Prec::Atom,
             )
         }

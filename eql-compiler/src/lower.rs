@@ -301,6 +301,24 @@ impl Lower {
                 Some(l) => (f, flip(op), l),
                 None => return self.bad_compare(left),
             },
+            (
+                ExprKind::Call {
+                    name, name_span, ..
+                },
+                _,
+            )
+            | (
+                _,
+                ExprKind::Call {
+                    name, name_span, ..
+                },
+            ) => {
+                self.error(unsupported(
+                    &format!("comparing the result of `{name}`"),
+                    *name_span,
+                ));
+                return Pred::False;
+            }
             _ => {
                 self.error(unsupported(
                     "a comparison without a field on either side",

@@ -363,6 +363,49 @@ impl Detector {
         self.apply(decided, out)
     }
 
+    /// Processes a batch of lines, evaluating them on up to `threads` threads; the results are
+    /// applied in input order, so alerts and counts are exactly those of [`Detector::push_line`]
+    /// line by line. Returns the outcome of each line.
+    pub fn push_batch(
+        &mut self,
+        lines: &[&[u8]],
+        threads: usize,
+        out: &mut impl FnMut(Alert),
+    ) -> Vec<LineOutcome> {
+        let threads = threads.clamp(1, lines.len().max(1));
+        let decided: Vec<Decided> = if threads == 1 {
+            let mut doc = self.doc.take().unwrap_or_default();
+            let d = lines.iter().map(|l| self.evaluate(&mut doc, l)).collect();
+            self.doc = Some(doc);
+            d
+        } else {
+            let chunk = lines.len().div_ceil(threads);
+            let this = &*self;
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = lines
+                    .chunks(chunk)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            let mut doc = Doc::new();
+                            part.iter()
+                                .map(|l| this.evaluate(&mut doc, l))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| match h.join() {
+                        Ok(v) => v,
+                        // Evaluation does not panic on any input; if it ever did, surface it.
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    })
+                    .collect()
+            })
+        };
+        decided.into_iter().map(|d| self.apply(d, out)).collect()
+    }
+
     /// The stateless half of [`Detector::push_line`]: decodes and evaluates one line. It takes
     /// `&self`, so several threads (each with its own [`Doc`]) may evaluate lines at once; feed the
     /// results to [`Detector::apply`] in input order.

@@ -2,8 +2,8 @@
 //!
 //! The batch is ordered by (timestamp, tiebreaker, arrival), as Elasticsearch orders events
 //! (so any lateness is tolerated: the whole batch is sorted first), every event is evaluated,
-//! and sequences go through the runtime's [`SequenceEngine`]. Results are ordered by the ordinal
-//! of their first event, then `head`/`tail` pipes and the size limit apply.
+//! and sequences go through the runtime's [`SequenceEngine`]. Results come in completion order
+//! (an event query's events in stream order), then `head`/`tail` pipes and the size limit apply.
 
 use std::sync::Arc;
 
@@ -118,8 +118,9 @@ pub fn run_stream_with(
                     }
                 });
             }
-            // Elasticsearch returns sequences ordered by their first event.
-            results.sort_by_key(|r| r.0);
+            // Sequences stay in completion order (the ordinal of their last event). The
+            // Elasticsearch spec `sequenceWithMoreThan10Results` expects exactly this: its
+            // [16, 60, 66] comes after [59, 61, 65] although event 16 is the oldest of all.
         }
     }
     let mut out: Vec<Vec<String>> = results.into_iter().map(|r| r.1).collect();

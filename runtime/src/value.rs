@@ -132,6 +132,109 @@ pub fn cmp_str(a: &str, b: &str) -> Ordering {
     a.as_bytes().cmp(b.as_bytes())
 }
 
+/// Orders values of an Elasticsearch `version` field (`1.11.3 > 1.5.0`).
+///
+/// Valid versions are dot-separated numeric parts without leading zeros (any number of parts,
+/// `1.2` before `1.2.0`), an optional `-prerelease` and an optional `+build`. They order by
+/// Semantic Versioning precedence: parts numerically; a prerelease before its release;
+/// prerelease identifiers numerically when numeric, numeric before alphanumeric, fewer before
+/// more; build metadata only as a final byte-wise tie-break. Invalid versions (`"bad"`) sort
+/// after every valid one, byte-wise among themselves, as Elasticsearch's encoding does.
+pub fn cmp_version(a: &str, b: &str) -> Ordering {
+    match (Version::parse(a), Version::parse(b)) {
+        (Some(x), Some(y)) => x.cmp_to(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => cmp_str(a, b),
+    }
+}
+
+/// A parsed valid version, borrowing its parts.
+struct Version<'a> {
+    main: &'a str,
+    pre: Option<&'a str>,
+    build: &'a str,
+}
+
+impl<'a> Version<'a> {
+    fn parse(s: &'a str) -> Option<Version<'a>> {
+        let (rest, build) = match s.split_once('+') {
+            Some((r, b)) => (r, b),
+            None => (s, ""),
+        };
+        let (main, pre) = match rest.split_once('-') {
+            Some((m, p)) => (m, Some(p)),
+            None => (rest, None),
+        };
+        let numeric = |p: &str| {
+            !p.is_empty()
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (p == "0" || !p.starts_with('0'))
+        };
+        let ident =
+            |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        let pre_ok = pre.is_none_or(|p| {
+            p.split('.')
+                .all(|id| ident(id) && (numeric(id) || !id.bytes().all(|b| b.is_ascii_digit())))
+        });
+        let build_ok = build.is_empty() && !s.ends_with('+') || build.split('.').all(ident);
+        (main.split('.').all(numeric) && pre_ok && build_ok).then_some(Version { main, pre, build })
+    }
+
+    fn cmp_to(&self, o: &Version<'_>) -> Ordering {
+        let mut a = self.main.split('.');
+        let mut b = o.main.split('.');
+        loop {
+            match (a.next(), b.next()) {
+                (Some(x), Some(y)) => match cmp_digits(x, y) {
+                    Ordering::Equal => {}
+                    ne => return ne,
+                },
+                (None, None) => break,
+                (None, Some(_)) => return Ordering::Less,
+                (Some(_), None) => return Ordering::Greater,
+            }
+        }
+        let pre = match (self.pre, o.pre) {
+            (None, None) => Ordering::Equal,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(x), Some(y)) => cmp_prerelease(x, y),
+        };
+        pre.then_with(|| cmp_str(self.build, o.build))
+    }
+}
+
+/// Compares digit strings without leading zeros as numbers of any size.
+fn cmp_digits(a: &str, b: &str) -> Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+/// Semantic Versioning precedence of prerelease identifiers.
+fn cmp_prerelease(a: &str, b: &str) -> Ordering {
+    let num = |s: &str| s.bytes().all(|c| c.is_ascii_digit());
+    let mut x = a.split('.');
+    let mut y = b.split('.');
+    loop {
+        match (x.next(), y.next()) {
+            (Some(p), Some(q)) => {
+                let o = match (num(p), num(q)) {
+                    (true, true) => cmp_digits(p, q),
+                    (true, false) => Ordering::Less,
+                    (false, true) => Ordering::Greater,
+                    (false, false) => cmp_str(p, q),
+                };
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

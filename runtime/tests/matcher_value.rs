@@ -75,3 +75,35 @@ proptest! {
         prop_assert_eq!(parse_num(&i.to_string()), Some(Num::Int(i)));
     }
 }
+
+#[test]
+fn version_order() {
+    use eql_runtime::value::cmp_version;
+    let ordered = [
+        "0.9.9",
+        "1",
+        "1.2",
+        "1.2.0",
+        "1.2.4",
+        "1.5.0-alpha",
+        "1.5.0-alpha.1",
+        "1.5.0-alpha.beta",
+        "1.5.0-beta.2",
+        "1.5.0-beta.11",
+        "1.5.0-rc.1",
+        "1.5.0",
+        "1.5.0+build.1",
+        "1.11.3",
+        "1.11.3.1",
+        "18446744073709551616.0",
+        "01.2.3",
+        "1.2.3+",
+        "1.2.3-",
+        "bad",
+    ];
+    for (i, a) in ordered.iter().enumerate() {
+        for (j, b) in ordered.iter().enumerate() {
+            assert_eq!(cmp_version(a, b), i.cmp(&j), "{a} vs {b}");
+        }
+    }
+}

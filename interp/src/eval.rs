@@ -442,7 +442,7 @@ fn typed_cmp(ty: Option<&FieldType>, v: &Value, c: &Val) -> Option<Ordering> {
             let cip = parse_ip(&ct)?;
             Some(value::ip_bits(ip).cmp(&value::ip_bits(cip)))
         }
-        Some(FieldType::Number) => number_of(v)?.cmp(const_num(c)?),
+        Some(FieldType::Number) => number_of(v)?.compare(const_num(c)?),
         Some(FieldType::Date) => {
             let t = parse_instant(v)?;
             let ct = match c {
@@ -464,7 +464,7 @@ fn typed_cmp(ty: Option<&FieldType>, v: &Value, c: &Val) -> Option<Ordering> {
         Some(FieldType::Keyword) => Some(field::text(v)?.as_str().cmp(c.to_text()?.as_str())),
         _ => match v {
             // Dynamic mapping made this a number field.
-            Value::Number(_) => number_of(v)?.cmp(const_num(c)?),
+            Value::Number(_) => number_of(v)?.compare(const_num(c)?),
             Value::Bool(b) => match c {
                 Val::Bool(cb) => Some(b.cmp(cb)),
                 _ => Some(b.to_string().as_str().cmp(c.to_text()?.as_str())),
@@ -479,7 +479,7 @@ fn script_cmp(a: &Val, b: &Val) -> Option<Ordering> {
     match (a, b) {
         (Val::Str(x), Val::Str(y)) => Some(x.as_str().cmp(y.as_str())),
         (Val::Bool(x), Val::Bool(y)) => Some(x.cmp(y)),
-        _ => a.as_num()?.cmp(b.as_num()?),
+        _ => a.as_num()?.compare(b.as_num()?),
     }
 }
 
@@ -750,11 +750,11 @@ pub(crate) fn check(e: &Expr, regexes: &mut Regexes, src: &str) -> Result<(), St
                 };
                 if op.is_regex() {
                     let key = (text.clone(), op.is_insensitive());
-                    if !regexes.contains_key(&key) {
+                    if let std::collections::hash_map::Entry::Vacant(slot) = regexes.entry(key) {
                         let translated = crate::regex::translate(text, op.is_insensitive())?;
                         let re = regex::Regex::new(&translated)
                             .map_err(|err| format!("regex `{text}`: {err}"))?;
-                        regexes.insert(key, re);
+                        slot.insert(re);
                     }
                 }
             }

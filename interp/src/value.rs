@@ -93,7 +93,7 @@ impl Num {
     }
 
     /// Numeric ordering; integers compare exactly, NaN is unordered.
-    pub fn cmp(self, other: Num) -> Option<Ordering> {
+    pub fn compare(self, other: Num) -> Option<Ordering> {
         match (self, other) {
             (Num::Int(a), Num::Int(b)) => Some(a.cmp(&b)),
             (a, b) => a.as_f64().partial_cmp(&b.as_f64()),
@@ -325,6 +325,9 @@ mod tests {
         assert_eq!(Num::parse("80"), Some(Num::Int(80)));
         assert_eq!(Num::parse("x"), None);
         assert_eq!(float_text(5.0), "5.0");
-        assert_eq!(Num::Int(3).cmp(Num::Float(2.5)), Some(Ordering::Greater));
+        assert_eq!(
+            Num::Int(3).compare(Num::Float(2.5)),
+            Some(Ordering::Greater)
+        );
     }
 }

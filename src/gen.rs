@@ -1098,15 +1098,19 @@ pub fn generate<W: Write>(cfg: &GenConfig, out: &mut W) -> io::Result<Truth> {
     let mut g = Gen::new(cfg, start);
     let mut truth = Truth::default();
     let mut now = start;
+    // The time of the next background event; pending (injected) events due before it go first,
+    // so the output is in timestamp order.
+    let mut next_bg = start + g.rng.range(20_000, 400_000) as i64;
     let mut line = String::new();
     while truth.events < cfg.events {
         let remaining = cfg.events - truth.events;
-        let due = g.pending.peek().is_some_and(|Reverse(p)| p.time <= now);
+        let due = g.pending.peek().is_some_and(|Reverse(p)| p.time <= next_bg);
         // Drain pending events when they are due, or when only they still fit.
         let doc = if due || remaining <= g.pending.len() as u64 {
             match g.pending.pop() {
                 Some(Reverse(p)) => {
                     now = now.max(p.time);
+                    next_bg = next_bg.max(now);
                     p.doc
                 }
                 None => break,
@@ -1128,7 +1132,8 @@ pub fn generate<W: Write>(cfg: &GenConfig, out: &mut W) -> io::Result<Truth> {
                 truth.near_misses[k] += 1;
                 continue;
             }
-            now += g.rng.range(20_000, 400_000) as i64;
+            now = next_bg;
+            next_bg = now + g.rng.range(20_000, 400_000) as i64;
             g.background(now)
         };
         line.clear();

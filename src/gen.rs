@@ -494,7 +494,7 @@ struct Gen {
 
 impl Gen {
     fn new(cfg: &GenConfig, start: i64) -> Gen {
-        let mut rng = Rng(cfg.seed ^ 0x5EED_0F_E0_1D);
+        let mut rng = Rng(cfg.seed ^ 0x005E_ED0F_E01D);
         let mut hosts = Vec::with_capacity(cfg.hosts.max(1) as usize);
         for i in 0..cfg.hosts.max(1) {
             let (a, b, c) = (rng.range(0, 63), rng.range(0, 255), rng.range(2, 254));

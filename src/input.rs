@@ -83,34 +83,28 @@ fn open_file(path: &Path) -> io::Result<File> {
 }
 
 fn sniff(mut inner: Box<dyn BufRead>, len: Option<u64>) -> io::Result<Opened> {
-    let head = fill_at_least(&mut inner, 2)?;
-    if head.starts_with(&[0x1f, 0x8b]) {
+    // Peek at what the first fill gives without consuming it. A pipe that delivers the two magic
+    // bytes in separate reads is vanishingly rare; it would only lose gzip detection.
+    let gzip = loop {
+        match inner.fill_buf() {
+            Ok(buf) => break buf.starts_with(&[0x1f, 0x8b]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    if gzip {
         let dec = MultiGzDecoder::new(inner);
         Ok(Opened {
             reader: Box::new(BufReader::with_capacity(READ_BUFFER, dec)),
             len,
-            gzip: true,
+            gzip,
         })
     } else {
         Ok(Opened {
             reader: inner,
             len,
-            gzip: false,
+            gzip,
         })
-    }
-}
-
-/// Peeks at the first bytes; a short read (a pipe delivering one byte at a time) is retried
-/// until `n` bytes are buffered or the input ends.
-fn fill_at_least(r: &mut Box<dyn BufRead>, n: usize) -> io::Result<Vec<u8>> {
-    // BufRead cannot buffer more without consuming, so peek what the first fill gives; a pipe
-    // that splits the two magic bytes is vanishingly rare and would only lose gzip detection.
-    loop {
-        match r.fill_buf() {
-            Ok(buf) => return Ok(buf[..buf.len().min(n)].to_vec()),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
     }
 }
 
@@ -165,7 +159,7 @@ impl<R: BufRead> LineReader<R> {
                 break;
             }
             seen_any = true;
-            let (chunk, found) = match memchr_newline(avail) {
+            let (chunk, found) = match memchr::memchr(b'\n', avail) {
                 Some(i) => (&avail[..i], true),
                 None => (avail, false),
             };
@@ -188,10 +182,6 @@ impl<R: BufRead> LineReader<R> {
             None => Line::Data(&self.buf),
         }))
     }
-}
-
-fn memchr_newline(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
 }
 
 #[cfg(test)]

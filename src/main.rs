@@ -31,6 +31,8 @@ Exit codes:
   1  an input could not be read (missing, unreadable, truncated gzip) or an output failed
   2  usage error
   3  --strict and a line could not be evaluated
+  130  a second SIGINT/SIGTERM (the first stops after the current line, prints the summary
+       and exits as above)
 
 Input: NDJSON files (plain or gzip, detected by content), `-` for stdin, stdin when no file is
 given and stdin is not a terminal, else the bundled sample. Lines that cannot be evaluated
@@ -264,10 +266,15 @@ fn run_detect(args: &RunArgs) -> ExitCode {
     });
     let show_progress = !args.quiet && io::stderr().is_terminal();
 
-    // SIGINT/SIGTERM set a flag checked between lines, so the summary is still printed.
+    // SIGINT/SIGTERM set a flag checked between lines, so the summary is still printed. A second
+    // signal while the flag is set exits at once (130): a read blocked on a quiet pipe would
+    // otherwise only notice the flag when the next line arrives.
     let interrupted = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        if let Err(e) = signal_hook::flag::register(sig, Arc::clone(&interrupted)) {
+        let installed =
+            signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&interrupted))
+                .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&interrupted)));
+        if let Err(e) = installed {
             eprintln!("eql-detect: cannot install a signal handler: {e}");
         }
     }

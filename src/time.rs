@@ -85,7 +85,7 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         .parse()
         .map_err(|_| format!("`{text}` is not a duration (e.g. 2s, 500ms)"))?;
     let nanos = value * scale;
-    if !nanos.is_finite() || nanos < 0.0 || nanos > 1e18 {
+    if !nanos.is_finite() || !(0.0..=1e18).contains(&nanos) {
         return Err(format!("duration `{text}` is out of range"));
     }
     Ok(nanos.round() as u64)

@@ -592,3 +592,66 @@ fn bundled_sample_is_current_and_finds_exactly_the_injected_sequences() {
     assert_eq!(alerts(&out).len() as u64, expected);
     assert_eq!(summary(&out)["evaluated"], 2000);
 }
+
+/// Field values come from untrusted documents: the table must not pass terminal escapes through.
+#[test]
+fn table_output_neutralises_control_characters() {
+    let lines = fixture_lines("imds_pair.ndjson");
+    let exec = lines[1]
+        .replace("\"name\":\"curl\"", "\"name\":\"cu\\u001b[31mrl\"")
+        .replace(
+            "\"command_line\":\"curl -s",
+            "\"command_line\":\"\\u001b]0;pwned\\u0007curl\\r\\n -s",
+        );
+    assert_ne!(exec, lines[1]);
+    let input = format!("{exec}\n{}\n", lines[3]);
+    let out = run_stdin(&["--format", "table", "-q"], input.as_bytes());
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\r'),
+        "{text:?}"
+    );
+    assert!(text.contains("cu\\u{1b}[31mrl"), "{text}");
+    assert!(
+        text.contains("\\u{1b}]0;pwned\\u{7}curl\\u{d}\\u{a} -s"),
+        "{text}"
+    );
+}
+
+/// SIGTERM stops after the current line; the summary is still printed and the exit is clean.
+#[test]
+fn sigterm_finishes_the_summary() {
+    let lines = fixture_lines("imds_pair.ndjson");
+    let mut child = Command::new(BIN)
+        .args(["--format", "ndjson", "--summary", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{}\n{}", lines[0], lines[1]).unwrap();
+    stdin.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // The reader is blocked on the pipe; the next line wakes it, and the flag stops the run.
+    writeln!(stdin, "{}", lines[2]).unwrap();
+    stdin.flush().unwrap();
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = summary(&out);
+    assert_eq!(s["stopped"], "interrupted");
+    assert_eq!(s["lines"], 3);
+}

@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
-use eql_runtime::detector::{Alert, Config, Detector};
-use eql_runtime::rule::Rule;
+use eql_runtime::detector::{Alert, AnyRule, Config, Detector};
+use eql_runtime::rule::{Rule, ValueRule};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -79,7 +79,11 @@ fn set_path(doc: &mut Value, path: &str, value: Value) {
         let obj = cur.as_object_mut().expect("object on the path");
         cur = obj.entry(part.to_string()).or_insert_with(|| json!({}));
     }
-    let value = if value == json!("__null__") { Value::Null } else { value };
+    let value = if value == json!("__null__") {
+        Value::Null
+    } else {
+        value
+    };
     cur.as_object_mut()
         .expect("object at the leaf's parent")
         .insert(parts[parts.len() - 1].to_string(), value);
@@ -91,7 +95,9 @@ fn drop_path(doc: &mut Value, path: &str) {
     for part in &parts[..parts.len() - 1] {
         cur = cur.get_mut(*part).expect("path to drop exists");
     }
-    cur.as_object_mut().expect("object").remove(parts[parts.len() - 1]);
+    cur.as_object_mut()
+        .expect("object")
+        .remove(parts[parts.len() - 1]);
 }
 
 fn line(spec: &EventSpec) -> String {
@@ -106,29 +112,47 @@ fn line(spec: &EventSpec) -> String {
         drop_path(&mut doc, path);
     }
     // A `\u` written in a case is meant as a JSON escape in the document, not as text.
-    serde_json::to_string(&doc).expect("serialises").replace("\\\\u", "\\u")
+    serde_json::to_string(&doc)
+        .expect("serialises")
+        .replace("\\\\u", "\\u")
 }
 
 fn imds() -> Box<dyn Rule> {
     Box::new(eql_macro::eql_rule!("rules/imds.eql"))
 }
 
-fn run(rule: Box<dyn Rule>, lines: &[String]) -> (Vec<Alert>, u64) {
-    let mut det = Detector::new(vec![rule], Config::default()).expect("rule set runs");
+/// The same rule file, interpreted at run time.
+fn imds_interpreted() -> AnyRule {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/imds.eql");
+    let text = std::fs::read_to_string(path).expect("rule file");
+    let rule = eql_interp::Interpreted::from_file(path, &text).expect("rule loads");
+    AnyRule::Value(Box::new(rule) as Box<dyn ValueRule>)
+}
+
+fn run(rule: impl Into<AnyRule>, lines: &[String]) -> (Vec<Alert>, u64) {
+    let mut det =
+        Detector::with_rules(vec![rule.into()], Config::default()).expect("rule set runs");
     let mut alerts = Vec::new();
     for l in lines {
         det.push_line(l.as_bytes(), &mut |a| alerts.push(a));
     }
     det.finish(&mut |a| alerts.push(a));
     let stats = det.stats();
-    assert_eq!(stats.evaluated, lines.len() as u64, "every case line is a valid event");
+    assert_eq!(
+        stats.evaluated,
+        lines.len() as u64,
+        "every case line is a valid event"
+    );
     (alerts, stats.late_events)
 }
 
 #[test]
 fn imds_cases() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases/imds.toml"))
-        .expect("case file");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/cases/imds.toml"
+    ))
+    .expect("case file");
     let cases: Cases = toml::from_str(&text).expect("case file parses");
     assert!(cases.case.len() >= 40, "the case file lost cases");
     let mut failures = Vec::new();
@@ -139,24 +163,38 @@ fn imds_cases() {
             .zip(&case.events)
             .map(|(l, e)| (l.as_str(), e.name.as_str()))
             .collect();
-        let (alerts, late) = run(imds(), &lines);
-        let got: Vec<Vec<String>> = alerts
-            .iter()
-            .map(|a| {
-                a.events
-                    .iter()
-                    .map(|e| names.get(&*e.raw).map_or("<unknown>".to_string(), |n| n.to_string()))
-                    .collect()
-            })
-            .collect();
-        if got != case.expect || late != case.late {
-            failures.push(format!(
-                "{}\n  expected {:?} (late {})\n  got      {:?} (late {})",
-                case.name, case.expect, case.late, got, late
-            ));
+        for (engine, rule) in [
+            ("compiled", AnyRule::from(imds())),
+            ("interpreted", imds_interpreted()),
+        ] {
+            let (alerts, late) = run(rule, &lines);
+            let got: Vec<Vec<String>> = alerts
+                .iter()
+                .map(|a| {
+                    a.events
+                        .iter()
+                        .map(|e| {
+                            names
+                                .get(&*e.raw)
+                                .map_or("<unknown>".to_string(), |n| n.to_string())
+                        })
+                        .collect()
+                })
+                .collect();
+            if got != case.expect || late != case.late {
+                failures.push(format!(
+                    "{} [{engine}]\n  expected {:?} (late {})\n  got      {:?} (late {})",
+                    case.name, case.expect, case.late, got, late
+                ));
+            }
         }
     }
-    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -182,7 +220,10 @@ fn alerts_carry_metadata_and_join_keys() {
     let (alerts, _) = run(imds(), &[exec.clone(), net.clone()]);
     assert_eq!(alerts.len(), 1);
     let a = &alerts[0];
-    assert_eq!(a.rule.name, "Unusual Instance Metadata Service (IMDS) API Request");
+    assert_eq!(
+        a.rule.name,
+        "Unusual Instance Metadata Service (IMDS) API Request"
+    );
     assert_eq!(a.rule.rule_id, "ecc0cd54-608e-11ef-ab6d-f661ea17fbce");
     assert_eq!(a.rule.severity, "medium");
     assert_eq!(a.rule.risk_score, 47);
@@ -191,7 +232,10 @@ fn alerts_carry_metadata_and_join_keys() {
     assert_eq!(tactics, ["TA0006", "TA0007"]);
     assert_eq!(
         a.keys,
-        vec![("host.id", Some("h1".to_string())), ("process.parent.entity_id", Some("p1".to_string()))]
+        vec![
+            ("host.id", Some("h1".to_string())),
+            ("process.parent.entity_id", Some("p1".to_string()))
+        ]
     );
     assert_eq!(&*a.events[0].raw, exec);
     assert_eq!(&*a.events[1].raw, net);
@@ -210,14 +254,19 @@ fn alert_cap_follows_max_signals_per_interval() {
                 t: t.into(),
                 at,
                 at_ns: 0,
-                set: [("process.parent.entity_id".to_string(), json!(parent))].into_iter().collect(),
+                set: [("process.parent.entity_id".to_string(), json!(parent))]
+                    .into_iter()
+                    .collect(),
                 drop: vec![],
                 raw: None,
             }));
         }
     }
     for (cap, want, suppressed) in [(true, 100, 50), (false, 150, 0)] {
-        let cfg = Config { alert_cap: cap, ..Config::default() };
+        let cfg = Config {
+            alert_cap: cap,
+            ..Config::default()
+        };
         let mut det = Detector::new(vec![imds()], cfg).expect("runs");
         let mut n = 0;
         for l in &lines {

@@ -57,6 +57,8 @@ pub struct Interpreted {
     regexes: eval::Regexes,
     category_field: String,
     timestamp_field: String,
+    /// `fields`, leaked once for alerts' join-key names.
+    names: &'static [&'static str],
 }
 
 fn leak(s: &str) -> &'static str {
@@ -301,6 +303,7 @@ impl Interpreted {
                 until: until_spec,
             }),
         };
+        let names = leak_list(&fields);
         Ok(Interpreted {
             query,
             source: source.to_string(),
@@ -313,6 +316,7 @@ impl Interpreted {
             regexes,
             category_field: category_field.to_string(),
             timestamp_field: timestamp_field.to_string(),
+            names,
         })
     }
 
@@ -446,5 +450,31 @@ impl Interpreted {
                 .collect();
         }
         keys.into_iter().map(Vec::into_boxed_slice).collect()
+    }
+}
+
+impl eql_runtime::rule::ValueRule for Interpreted {
+    fn meta(&self) -> &'static RuleMeta {
+        self.meta
+    }
+
+    fn shape(&self) -> &'static Shape {
+        self.shape
+    }
+
+    fn field_names(&self) -> &'static [&'static str] {
+        self.names
+    }
+
+    fn timestamp(&self, doc: &serde_json::Value) -> Option<String> {
+        self.texts(doc, &self.timestamp_field).into_iter().next()
+    }
+
+    fn eval(&self, doc: &serde_json::Value) -> u64 {
+        Interpreted::eval(self, doc)
+    }
+
+    fn keys(&self, doc: &serde_json::Value, stage: Option<usize>) -> Vec<Key> {
+        Interpreted::keys(self, doc, stage)
     }
 }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use crate::event::{Doc, Event};
 use crate::prefilter::Prefilter;
-use crate::rule::{Rule, RuleMeta, SeqSpec, Shape, StageSpec, UNTIL_BIT};
+use crate::rule::{Rule, RuleMeta, SeqSpec, Shape, ValueRule, UNTIL_BIT};
 use crate::seq::{Completed, Hit, Key, KeyValue, Ordinal, SeqEvent, SeqStats, SequenceEngine};
 use crate::time::parse_timestamp;
 
@@ -192,8 +192,59 @@ impl fmt::Display for SetupError {
 
 impl std::error::Error for SetupError {}
 
+/// A rule as the detector holds it: generated code, or a run-time rule over parsed JSON.
+pub enum AnyRule {
+    /// Compiled by `eql_rule!`.
+    Compiled(Box<dyn Rule>),
+    /// Evaluated at run time (e.g. the interpreter behind `--rule-file`).
+    Value(Box<dyn ValueRule>),
+}
+
+impl AnyRule {
+    /// The rule's metadata.
+    pub fn meta(&self) -> &'static RuleMeta {
+        match self {
+            AnyRule::Compiled(r) => r.meta(),
+            AnyRule::Value(r) => r.meta(),
+        }
+    }
+
+    fn shape(&self) -> &'static Shape {
+        match self {
+            AnyRule::Compiled(r) => r.shape(),
+            AnyRule::Value(r) => r.shape(),
+        }
+    }
+
+    fn field_names(&self) -> &'static [&'static str] {
+        match self {
+            AnyRule::Compiled(r) => r.schema().fields,
+            AnyRule::Value(r) => r.field_names(),
+        }
+    }
+
+    fn literals(&self) -> Option<&'static [&'static str]> {
+        match self {
+            AnyRule::Compiled(r) => r.literals(),
+            AnyRule::Value(_) => None,
+        }
+    }
+}
+
+impl From<Box<dyn Rule>> for AnyRule {
+    fn from(r: Box<dyn Rule>) -> AnyRule {
+        AnyRule::Compiled(r)
+    }
+}
+
+impl From<Box<dyn ValueRule>> for AnyRule {
+    fn from(r: Box<dyn ValueRule>) -> AnyRule {
+        AnyRule::Value(r)
+    }
+}
+
 struct RuleSlot {
-    rule: Box<dyn Rule>,
+    rule: AnyRule,
     seq: Option<(&'static SeqSpec, SequenceEngine)>,
     interval_nanos: i64,
     cap_bucket: i64,
@@ -273,8 +324,13 @@ pub struct Detector {
 }
 
 impl Detector {
-    /// A detector for these rules.
+    /// A detector for these compiled rules.
     pub fn new(rules: Vec<Box<dyn Rule>>, cfg: Config) -> Result<Detector, SetupError> {
+        Detector::with_rules(rules.into_iter().map(AnyRule::from).collect(), cfg)
+    }
+
+    /// A detector for compiled and run-time rules together.
+    pub fn with_rules(rules: Vec<AnyRule>, cfg: Config) -> Result<Detector, SetupError> {
         let mut slots = Vec::with_capacity(rules.len());
         for rule in rules {
             let meta = rule.meta();
@@ -332,9 +388,9 @@ impl Detector {
         self.prefilter.is_some()
     }
 
-    /// The rules, in order.
-    pub fn rules(&self) -> impl Iterator<Item = &dyn Rule> {
-        self.rules.iter().map(|s| s.rule.as_ref())
+    /// The rules' metadata, in order.
+    pub fn metas(&self) -> impl Iterator<Item = &'static RuleMeta> + '_ {
+        self.rules.iter().map(|s| s.rule.meta())
     }
 
     /// Counters so far.
@@ -427,33 +483,69 @@ impl Detector {
         }
         let mut timestamp = None;
         let mut matches = Vec::new();
+        // Parsed once, on demand, for the run-time rules.
+        let mut value: Option<serde_json::Value> = None;
         for (index, slot) in self.rules.iter().enumerate() {
-            let ev = doc
-                .parse(slot.rule.schema(), line)
-                .map_err(|e| SkipReason::from_line_error(e.reason()))?;
-            let ts = match timestamp {
-                Some(ts) => ts,
-                None => {
-                    let ts = read_timestamp(&ev, slot.rule.schema().timestamp)?;
-                    timestamp = Some(ts);
-                    ts
+            let (mask, hit) = match &slot.rule {
+                AnyRule::Compiled(rule) => {
+                    let ev = doc
+                        .parse(rule.schema(), line)
+                        .map_err(|e| SkipReason::from_line_error(e.reason()))?;
+                    let ts = match timestamp {
+                        Some(ts) => ts,
+                        None => *timestamp.insert(read_timestamp(&ev, rule.schema().timestamp)?),
+                    };
+                    let mask = rule.eval(&ev);
+                    if mask == 0 {
+                        continue;
+                    }
+                    let hit = match &slot.seq {
+                        None => (Some(RuleHit::Event(Arc::from(ev.raw()))), 0),
+                        Some((spec, _)) => {
+                            let (hit, dropped) =
+                                build_hit(spec, mask, ts, ev.raw(), |i| stage_keys(i, spec, &ev));
+                            (hit.map(RuleHit::Seq), dropped)
+                        }
+                    };
+                    (mask, hit)
+                }
+                AnyRule::Value(rule) => {
+                    if value.is_none() {
+                        value = Some(parse_value(line)?);
+                    }
+                    let Some(doc) = value.as_ref() else { continue };
+                    let ts = match timestamp {
+                        Some(ts) => ts,
+                        None => {
+                            let text = rule.timestamp(doc).ok_or(SkipReason::MissingTimestamp)?;
+                            let ts = parse_timestamp(crate::event::Value::Str(&text))
+                                .map_err(|_| SkipReason::InvalidTimestamp)?;
+                            *timestamp.insert(ts)
+                        }
+                    };
+                    let mask = rule.eval(doc);
+                    if mask == 0 {
+                        continue;
+                    }
+                    let raw = line_text(line);
+                    let hit = match &slot.seq {
+                        None => (Some(RuleHit::Event(Arc::from(raw))), 0),
+                        Some((spec, _)) => {
+                            let (hit, dropped) = build_hit(spec, mask, ts, raw, |i| {
+                                let keys = rule.keys(doc, i);
+                                (!keys.is_empty()).then_some(keys)
+                            });
+                            (hit.map(RuleHit::Seq), dropped)
+                        }
+                    };
+                    (mask, hit)
                 }
             };
-            let mask = slot.rule.eval(&ev);
-            if mask == 0 {
-                continue;
-            }
-            let (hit, dropped) = match &slot.seq {
-                None => (Some(RuleHit::Event(Arc::from(ev.raw()))), 0),
-                Some((spec, _)) => {
-                    let (hit, dropped) = build_hit(spec, &ev, mask, ts);
-                    (hit.map(RuleHit::Seq), dropped)
-                }
-            };
+            debug_assert!(mask != 0);
             matches.push(RuleMatch {
                 rule: index,
-                hit,
-                null_key_dropped: dropped,
+                hit: hit.0,
+                null_key_dropped: hit.1,
             });
         }
         match timestamp {
@@ -581,7 +673,7 @@ impl Detector {
                 let mut done = Vec::new();
                 engine.push(item.hit, &mut |c: Completed| done.push(c));
                 for c in done {
-                    let alert = to_alert(slot.rule.meta(), spec, slot.rule.schema().fields, c);
+                    let alert = to_alert(slot.rule.meta(), spec, slot.rule.field_names(), c);
                     emit(slot, rstats, cfg, alert, out);
                 }
             }
@@ -607,9 +699,13 @@ fn read_timestamp(ev: &Event<'_>, field: crate::event::FieldId) -> Result<i64, S
     parse_timestamp(value).map_err(|_| SkipReason::InvalidTimestamp)
 }
 
-/// The join keys of one stage: the cartesian product of each key field's distinct values.
-/// `None` when a non-optional key has no value (Elasticsearch drops such events).
-fn stage_keys(stage: &StageSpec, ev: &Event<'_>) -> Option<Vec<Key>> {
+/// The join keys of one stage (`None`: of `until`): the cartesian product of each key field's
+/// distinct values. `None` when a non-optional key has no value (Elasticsearch drops such events).
+fn stage_keys(stage: Option<usize>, spec: &SeqSpec, ev: &Event<'_>) -> Option<Vec<Key>> {
+    let stage = match stage {
+        Some(i) => spec.stages.get(i)?,
+        None => spec.until.as_ref()?,
+    };
     let mut keys: Vec<Vec<KeyValue>> = vec![Vec::with_capacity(stage.keys.len())];
     for kf in stage.keys {
         let mut values: Vec<KeyValue> = Vec::new();
@@ -639,25 +735,29 @@ fn stage_keys(stage: &StageSpec, ev: &Event<'_>) -> Option<Vec<Key>> {
 
 /// The hit of a sequence rule (without its arrival, which the sequential half assigns), and how
 /// many stage hits were dropped for a missing non-optional join key.
-fn build_hit(spec: &SeqSpec, ev: &Event<'_>, mask: u64, timestamp: i64) -> (Option<Hit>, u64) {
+fn build_hit(
+    spec: &SeqSpec,
+    mask: u64,
+    timestamp: i64,
+    raw: &str,
+    mut keys: impl FnMut(Option<usize>) -> Option<Vec<Key>>,
+) -> (Option<Hit>, u64) {
     let mut dropped = 0;
     let mut stages = Vec::new();
-    for (i, stage) in spec.stages.iter().enumerate() {
+    for i in 0..spec.stages.len() {
         if mask & (1 << i) == 0 {
             continue;
         }
-        match stage_keys(stage, ev) {
-            Some(keys) => stages.push((i, keys)),
+        match keys(Some(i)) {
+            Some(k) => stages.push((i, k)),
             None => dropped += 1,
         }
     }
     let mut until = Vec::new();
-    if mask & UNTIL_BIT != 0 {
-        if let Some(u) = &spec.until {
-            match stage_keys(u, ev) {
-                Some(keys) => until = keys,
-                None => dropped += 1,
-            }
+    if mask & UNTIL_BIT != 0 && spec.until.is_some() {
+        match keys(None) {
+            Some(k) => until = k,
+            None => dropped += 1,
         }
     }
     if stages.is_empty() && until.is_empty() {
@@ -670,12 +770,31 @@ fn build_hit(spec: &SeqSpec, ev: &Event<'_>, mask: u64, timestamp: i64) -> (Opti
                 tiebreaker: None,
                 arrival: 0,
             },
-            raw: Arc::from(ev.raw()),
+            raw: Arc::from(raw),
         },
         stages,
         until,
     };
     (Some(hit), dropped)
+}
+
+/// A run-time rule's view of a line: the whole document, with the decoder's skip reasons.
+fn parse_value(line: &[u8]) -> Result<serde_json::Value, SkipReason> {
+    if std::str::from_utf8(line).is_err() {
+        return Err(SkipReason::InvalidUtf8);
+    }
+    match serde_json::from_slice::<serde_json::Value>(line) {
+        Ok(v) if v.is_object() => Ok(v),
+        Ok(_) => Err(SkipReason::NotAnObject),
+        Err(e) if e.to_string().contains("recursion limit") => Err(SkipReason::TooDeep),
+        Err(_) => Err(SkipReason::InvalidJson),
+    }
+}
+
+/// The document text of a line the run-time path accepted (valid UTF-8 by then), as the
+/// compiled path's `Event::raw` gives it.
+fn line_text(line: &[u8]) -> &str {
+    std::str::from_utf8(line).unwrap_or_default()
 }
 
 fn to_alert(

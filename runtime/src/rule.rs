@@ -23,6 +23,24 @@ pub trait Rule: Send + Sync {
     }
 }
 
+/// A rule evaluated over a whole parsed document rather than generated matchers: the run-time
+/// (`--rule-file`) path. The [`crate::detector::Detector`] drives it exactly as a compiled rule,
+/// with the same reorder buffer, sequence engine, alerts and counters.
+pub trait ValueRule: Send + Sync {
+    /// Name, id, severity, MITRE mapping, … as written in the rule file.
+    fn meta(&self) -> &'static RuleMeta;
+    /// Event query or sequence; [`KeyField::field`] indexes [`ValueRule::field_names`].
+    fn shape(&self) -> &'static Shape;
+    /// Field names by id.
+    fn field_names(&self) -> &'static [&'static str];
+    /// The text of the first value of the timestamp field.
+    fn timestamp(&self, doc: &serde_json::Value) -> Option<String>;
+    /// As [`Rule::eval`].
+    fn eval(&self, doc: &serde_json::Value) -> u64;
+    /// The join keys of a stage (`None`: of `until`); empty when a non-optional key is missing.
+    fn keys(&self, doc: &serde_json::Value, stage: Option<usize>) -> Vec<crate::seq::Key>;
+}
+
 /// The mask bit that reports an `until` match.
 pub const UNTIL_BIT: u64 = 1 << 63;
 

@@ -181,6 +181,17 @@ fn bench(c: &mut Criterion) {
             black_box(n)
         })
     });
+    let nothing = DynSchema::new(Vec::new());
+    g.bench_function("doc_parse_no_fields", |b| {
+        let mut doc = Doc::new();
+        b.iter(|| {
+            let mut n = 0usize;
+            for line in &lines {
+                n += usize::from(doc.parse(&nothing, line).is_ok());
+            }
+            black_box(n)
+        })
+    });
     g.bench_function("serde_json_ignored_any", |b| {
         b.iter(|| {
             let mut n = 0usize;

@@ -156,14 +156,15 @@ type R<T> = Result<T, LineError>;
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// True when some byte of `w` is `"`, `\` or below 0x20 (exact, no false negatives).
+/// A mask whose lowest set bit marks the first byte of `w` (little-endian) that is `"`, `\`
+/// or below 0x20; zero when there is none. Bits above the lowest may be spurious (borrows).
 #[inline(always)]
-fn has_special(w: u64) -> bool {
+fn special_mask(w: u64) -> u64 {
     let q = w ^ (ONES * u64::from(b'"'));
     let bs = w ^ (ONES * u64::from(b'\\'));
     let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
     let ctl = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
-    (zero(q) | zero(bs) | ctl) != 0
+    zero(q) | zero(bs) | ctl
 }
 
 #[inline(always)]
@@ -387,7 +388,10 @@ impl<L: Lookuper + ?Sized> Scanner<'_, '_, L> {
             while let Some(chunk) = b.get(i..i + 8) {
                 let mut w = [0u8; 8];
                 w.copy_from_slice(chunk);
-                if has_special(u64::from_le_bytes(w)) {
+                let m = special_mask(u64::from_le_bytes(w));
+                if m != 0 {
+                    // Jump straight to the first special byte.
+                    i += (m.trailing_zeros() / 8) as usize;
                     break;
                 }
                 i += 8;

@@ -209,11 +209,12 @@ pub fn expand(input: TokenStream) -> TokenStream {
                         .iter()
                         .map(|m| quote_spanned!(span=> ::core::compile_error!{#m}));
                     // Declaring the struct keeps its uses from adding errors of their own.
+                    // Item position: `compile_error! { … }` takes no `;`.
                     quote! {
                         #(#attrs)*
                         #vis struct #name;
                         #include
-                        #(#errs;)*
+                        #(#errs)*
                     }
                 }
             }

@@ -1,0 +1,5 @@
+eql_macro::eql_rule!(pub struct Sampled = "tests/ui/rules/sample.eql");
+
+fn main() {
+    let _ = Sampled;
+}

@@ -371,7 +371,7 @@ fn ip_tokens(ip: IpAddr, p: &TokenStream) -> TokenStream {
             quote!(#p::IpAddr::V4(#p::Ipv4Addr::new(#(#o),*)))
         }
         IpAddr::V6(v6) => {
-            let s = v6.segments().map(|x| Literal::u16_unsuffixed(x));
+            let s = v6.segments().map(Literal::u16_unsuffixed);
             quote!(#p::IpAddr::V6(#p::Ipv6Addr::new(#(#s),*)))
         }
     }

@@ -17,6 +17,7 @@
 //! ```
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
 
 /// Index of a field in a [`Schema`].
 pub type FieldId = u16;
@@ -89,13 +90,41 @@ pub fn lookup_in(fields: &[&str], path: &[u8]) -> Lookup {
 #[derive(Clone, Debug)]
 pub struct DynSchema {
     fields: Vec<String>,
-    map: HashMap<Box<[u8]>, Lookup>,
+    map: HashMap<Box<[u8]>, Lookup, BuildFnv>,
+}
+
+/// FNV-1a: paths are short and the table's keys come from the schema, not from documents, so a
+/// keyed hash buys nothing here and SipHash would cost more than the lookup itself.
+#[derive(Clone, Copy, Debug, Default)]
+struct BuildFnv;
+
+struct Fnv(u64);
+
+impl BuildHasher for BuildFnv {
+    type Hasher = Fnv;
+    #[inline]
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 impl DynSchema {
     /// Builds the lookup table for `fields`.
     pub fn new(fields: Vec<String>) -> DynSchema {
-        let mut map: HashMap<Box<[u8]>, Lookup> = HashMap::new();
+        let mut map: HashMap<Box<[u8]>, Lookup, BuildFnv> = HashMap::default();
         for (i, name) in fields.iter().enumerate() {
             let Ok(id) = FieldId::try_from(i) else { break };
             let bytes = name.as_bytes();

@@ -109,7 +109,8 @@ fn same_number(text: &str, want: f64) -> bool {
 
 /// Checks acceptance, and for accepted lines the values of every leaf path plus `extra` fields.
 fn check(line: &[u8], extra: &[String]) -> Result<(), TestCaseError> {
-    let want = reference(line);
+    // A leading BOM is skipped; serde_json does not know about it.
+    let want = reference(line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line));
     let mut fields: Vec<String> = Vec::new();
     if let Some(w) = &want {
         for (p, _) in w {
@@ -132,12 +133,11 @@ fn check(line: &[u8], extra: &[String]) -> Result<(), TestCaseError> {
     let (Ok(ev), Some(want)) = (got, want) else {
         return Ok(());
     };
-    for (id, name) in fields.iter().enumerate() {
+    for name in &fields {
         let Some(id) = schema.field(name) else {
             continue;
         };
-        let _ = id;
-        let ours: Vec<Value> = ev.values(schema.field(name).unwrap_or(0)).collect();
+        let ours: Vec<Value> = ev.values(id).collect();
         let theirs: Vec<&Leaf> = want
             .iter()
             .filter(|(p, _)| p == name)
@@ -353,8 +353,11 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
     #[test]
-    fn generated_documents(j in root(), seed in any::<u64>()) {
-        let line = emit(&j, seed);
+    fn generated_documents(j in root(), seed in any::<u64>(), bom in any::<bool>()) {
+        let mut line = emit(&j, seed);
+        if bom {
+            line.insert(0, '\u{feff}');
+        }
         check(line.as_bytes(), &extra_fields())?;
     }
 

@@ -110,9 +110,10 @@ impl Num {
 }
 
 /// Parses an address; IPv4-mapped IPv6 (`::ffff:1.2.3.4`) becomes the IPv4 address, since
-/// Elasticsearch stores both as the same 16 bytes.
+/// Elasticsearch stores both as the same 16 bytes. Surrounding spaces are not an address
+/// (Elasticsearch's `InetAddresses.forString` rejects them), so such a value never matches.
 pub fn parse_ip(s: &str) -> Option<IpAddr> {
-    s.trim().parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
+    s.parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
 }
 
 /// The 16-byte form Elasticsearch indexes an address as, as a number (for ranges and CIDRs).

@@ -35,7 +35,8 @@ Exit codes:
        and exits as above)
 
 Input: NDJSON files (plain or gzip, detected by content), `-` for stdin, stdin when no file is
-given and stdin is not a terminal, else the bundled sample. Lines that cannot be evaluated
+given and stdin is a pipe or a file; with no file and stdin a terminal (or /dev/null), the
+bundled sample. Lines that cannot be evaluated
 (empty, invalid UTF-8 or JSON, not an object, too deep, no or bad @timestamp, longer than
 --max-line-bytes) are skipped and counted; the summary on stderr says where.";
 
@@ -78,9 +79,13 @@ struct RunArgs {
     /// State budget per sequence rule; the oldest keys are evicted beyond it (counted).
     #[arg(long, default_value = "64MiB", value_parser = parse_size)]
     max_state_bytes: u64,
-    /// Stop with exit code 3 at the first line that cannot be evaluated.
+    /// Stop with exit code 3 at the first line that cannot be evaluated (implies --validate).
     #[arg(long)]
     strict: bool,
+    /// Decode every line. By default a line containing none of the rules' literals is decided
+    /// without decoding (it cannot match), so a malformed line of that kind is not noticed.
+    #[arg(long)]
+    validate: bool,
     /// Report every alert; by default a rule's max_signals per interval of event time applies, as
     /// in Kibana, and the withheld alerts are counted in the summary.
     #[arg(long)]
@@ -238,9 +243,8 @@ enum Stop {
 
 fn run_detect(args: &RunArgs) -> ExitCode {
     let started = Instant::now();
-    let stdin_tty = io::stdin().is_terminal();
     let sources: Vec<Source> = if args.inputs.is_empty() {
-        if stdin_tty {
+        if stdin_is_not_data() {
             vec![Source::Sample]
         } else {
             vec![Source::Stdin]
@@ -288,6 +292,8 @@ fn run_detect(args: &RunArgs) -> ExitCode {
         lateness_nanos: args.lateness,
         max_state_bytes: usize::try_from(args.max_state_bytes).unwrap_or(usize::MAX),
         alert_cap: !args.no_alert_cap,
+        // --strict promises to stop at the first bad line, so every line must be looked at.
+        prefilter: !(args.validate || args.strict),
         ..Config::default()
     };
     let mut det = match Detector::new(rules, cfg) {
@@ -446,6 +452,23 @@ fn run_detect(args: &RunArgs) -> ExitCode {
         let _ = io::stderr().write_all(text.as_bytes());
     }
     code
+}
+
+/// True when stdin cannot be carrying NDJSON: a terminal, or a character device such as
+/// `/dev/null` (what CI runners and `nohup` give). Then the bundled sample runs instead, so the
+/// README's `cargo run --release` works wherever it is typed.
+fn stdin_is_not_data() -> bool {
+    if io::stdin().is_terminal() {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if let Ok(meta) = std::fs::metadata("/dev/stdin") {
+            return meta.file_type().is_char_device();
+        }
+    }
+    false
 }
 
 fn progress_bar() -> indicatif::ProgressBar {

@@ -48,8 +48,10 @@ pub struct Skipped {
 pub struct Summary {
     /// Lines read (evaluated + skipped).
     pub lines: u64,
-    /// Lines decoded and evaluated.
+    /// Lines evaluated (decoded, or ruled out by the literal prefilter).
     pub evaluated: u64,
+    /// Of the evaluated lines, those the prefilter ruled out without decoding.
+    pub prefiltered: u64,
     /// Skipped lines, by reason.
     pub skipped: BTreeMap<String, Skipped>,
     /// Bytes read (decompressed).
@@ -81,6 +83,7 @@ impl Summary {
     pub fn absorb(&mut self, stats: &Stats, rules: &[(String, String)]) {
         self.lines = stats.lines;
         self.evaluated = stats.evaluated;
+        self.prefiltered = stats.prefiltered;
         self.bytes = stats.bytes;
         for (reason, &n) in &stats.skipped {
             self.skipped
@@ -138,9 +141,10 @@ impl Summary {
         let skipped: u64 = self.skipped.values().map(|k| k.count).sum();
         let _ = writeln!(
             s,
-            "eql-detect: {} lines, {} evaluated, {} skipped, {} alert{}",
+            "eql-detect: {} lines, {} evaluated ({} by the prefilter alone), {} skipped, {} alert{}",
             self.lines,
             self.evaluated,
+            self.prefiltered,
             skipped,
             self.alerts,
             if self.alerts == 1 { "" } else { "s" }

@@ -245,6 +245,7 @@ fn bad_lines_are_counted_by_reason_and_the_counts_add_up() {
         "ndjson",
         "--summary",
         "json",
+        "--validate",
         "--max-line-bytes",
         "16KiB",
         p,
@@ -279,6 +280,25 @@ fn bad_lines_are_counted_by_reason_and_the_counts_add_up() {
     // BOM and CRLF lines were evaluated, and the sequence across them completed.
     assert_eq!(alerts(&out).len(), 1);
 
+    // Without --validate, lines that cannot match are decided by the literal prefilter without
+    // decoding: some garbage then counts as evaluated, but every line is still accounted for,
+    // and the alert is the same.
+    let fast = run(&[
+        "--format",
+        "ndjson",
+        "--summary",
+        "json",
+        "--max-line-bytes",
+        "16KiB",
+        p,
+    ]);
+    assert_eq!(fast.status.code(), Some(0));
+    let f = summary(&fast);
+    assert_eq!(f["lines"], 13);
+    assert!(f["prefiltered"].as_u64().unwrap() > 0, "{f}");
+    assert_eq!(f["skipped"]["line_too_long"]["count"], 1);
+    assert_eq!(alerts(&fast), alerts(&out));
+
     // --strict stops at the first bad line with exit code 3, naming it.
     let out = run(&["--format", "ndjson", "--strict", "--summary", "json", p]);
     assert_eq!(out.status.code(), Some(3));
@@ -292,7 +312,7 @@ fn bad_lines_are_counted_by_reason_and_the_counts_add_up() {
 #[test]
 fn at_most_five_locations_are_kept_per_reason() {
     let data = "nope\n".repeat(12);
-    let out = run_stdin(&["--summary", "json"], data.as_bytes());
+    let out = run_stdin(&["--summary", "json", "--validate"], data.as_bytes());
     let s = summary(&out);
     assert_eq!(s["skipped"]["invalid_json"]["count"], 12);
     assert_eq!(
@@ -579,17 +599,16 @@ fn bundled_sample_is_current_and_finds_exactly_the_injected_sequences() {
     let expected = truth["true_sequences"].as_u64().unwrap();
     assert!((3..=10).contains(&expected), "{truth}");
 
-    // No arguments, stdin not a terminal: reads stdin. The sample itself runs when stdin is a
-    // terminal, which a test cannot arrange; running it as a file is the same code path.
-    let out = run(&[
-        "--format",
-        "ndjson",
-        "--summary",
-        "json",
-        sample.to_str().unwrap(),
-    ]);
+    // With no input argument and stdin /dev/null (as in CI), the bundled sample runs; the same
+    // happens on a terminal.
+    let out = run(&["--format", "ndjson", "--summary", "json"]);
     assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bundled sample"));
     assert_eq!(alerts(&out).len() as u64, expected);
+    let s = summary(&out);
+    assert_eq!(s["lines"], 2000);
+    let as_file = run(&["--format", "ndjson", "-q", sample.to_str().unwrap()]);
+    assert_eq!(as_file.stdout, out.stdout);
     assert_eq!(summary(&out)["evaluated"], 2000);
 }
 
@@ -654,4 +673,33 @@ fn sigterm_finishes_the_summary() {
     let s = summary(&out);
     assert_eq!(s["stopped"], "interrupted");
     assert_eq!(s["lines"], 3);
+}
+
+#[test]
+fn a_failing_output_is_an_error_and_stats_json_is_written() {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
+    let Ok(full) = full else {
+        // Not every system has /dev/full; the rest of the test needs it.
+        return;
+    };
+    let stats = tmp("full.stats.json");
+    let _ = std::fs::remove_file(&stats);
+    let out = Command::new(BIN)
+        .args([
+            "--format",
+            "ndjson",
+            "--stats-json",
+            stats.to_str().unwrap(),
+            fixture("imds_pair.ndjson").to_str().unwrap(),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(full))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("writing alerts"), "{err}");
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    assert_eq!(s["stopped"], "output_failed");
+    assert_eq!(s["lines"], 4);
 }

@@ -703,3 +703,67 @@ fn a_failing_output_is_an_error_and_stats_json_is_written() {
     assert_eq!(s["stopped"], "output_failed");
     assert_eq!(s["lines"], 4);
 }
+
+/// Hostile input is normal input: seeded garbage (JSON fragments, deep nesting, escapes, invalid
+/// UTF-8, huge numbers, odd timestamps) never crashes the detector, and every line is counted.
+#[test]
+fn garbage_never_crashes_and_every_line_is_counted() {
+    let pieces: &[&[u8]] = &[
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b"\"",
+        b"\\",
+        b"\\u0000",
+        b"\\ud800",
+        b":",
+        b",",
+        b"\"@timestamp\"",
+        b"\"2024-06-10T06:15:23.1234567Z\"",
+        b"\"9999-99-99T99:99:99Z\"",
+        b"1e999999",
+        b"-0",
+        b"null",
+        b"\"process\":{\"name\":\"curl\"",
+        b"\"destination.ip\":\"169.254.169.254\"",
+        b"\xff",
+        b"\xc3",
+        b"\xe2\x82",
+        b"\r",
+        b"\t",
+        b"\xef\xbb\xbf",
+        b"\"event\":{\"category\":[\"process\",\"network\"]}",
+        b"169.254.169.254",
+    ];
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut data = Vec::new();
+    let lines = 3000;
+    for i in 0..lines {
+        let n = next() % 40;
+        if i % 97 == 0 {
+            // Deep nesting.
+            data.extend(std::iter::repeat_n(b'[', 5000));
+        }
+        for _ in 0..n {
+            data.extend_from_slice(pieces[(next() % pieces.len() as u64) as usize]);
+        }
+        data.push(b'\n');
+    }
+    for extra in [&["--validate"][..], &[][..]] {
+        let mut args = vec!["--format", "ndjson", "--summary", "json"];
+        args.extend_from_slice(extra);
+        let out = run_stdin(&args, &data);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        let s = summary(&out);
+        assert_eq!(s["lines"], lines);
+    }
+}

@@ -57,6 +57,14 @@ pub fn items(rule: &Rule, meta: &RuleMetadata, text: &MetaText<'_>, ty: &Ident) 
     });
     let meta_static = rule_meta(meta, text, &p);
     let (shape, eval) = shape(rule, &p);
+    let literals = crate::literals::literals(rule).map(|lits| {
+        quote! {
+            /// Text in the raw line of every event some stage can match (the prefilter).
+            fn literals(&self) -> ::core::option::Option<&'static [&'static str]> {
+                ::core::option::Option::Some(&[#(#lits),*])
+            }
+        }
+    });
     quote! {
         #(#fields)*
         #lookup
@@ -82,6 +90,7 @@ pub fn items(rule: &Rule, meta: &RuleMetadata, text: &MetaText<'_>, ty: &Ident) 
             fn eval(&self, __ev: &#p::Event<'_>) -> u64 {
                 #eval
             }
+            #literals
         }
     }
 }

@@ -28,6 +28,7 @@
 mod codegen;
 pub mod ecs;
 mod ir;
+mod literals;
 mod lower;
 mod plan;
 pub mod source;

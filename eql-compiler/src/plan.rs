@@ -52,6 +52,22 @@ pub fn plan(rule: &Rule) -> String {
     for (i, st) in rule.stages.iter().enumerate() {
         let _ = writeln!(out, "stage_{i}: {}", st.canonical);
     }
+    match crate::literals::literals(rule) {
+        Some(lits) => {
+            let _ = writeln!(
+                out,
+                "prefilter: lines without a backslash or any of {} literals are not decoded:",
+                lits.len()
+            );
+            let _ = writeln!(out, "  {}", lits.join("  "));
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "prefilter: none (some stage has no literal); every line is decoded"
+            );
+        }
+    }
     if !rule.matchers.is_empty() {
         let _ = writeln!(out, "matchers:");
     }

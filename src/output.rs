@@ -308,3 +308,132 @@ pub fn write_alert<W: Write>(out: &mut W, format: Format, alert: &Alert) -> io::
         Format::Table => write_table(out, alert),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use eql_runtime::detector::AlertEvent;
+    use eql_runtime::rule::Technique;
+
+    use super::*;
+
+    static META: RuleMeta = RuleMeta {
+        name: "Test \u{1b}[2J rule",
+        rule_id: "0000-test",
+        description: "  A rule for tests.\n",
+        severity: "low",
+        risk_score: 21,
+        version: 3,
+        tags: &["A", "B"],
+        index: &["logs-*"],
+        interval: "5m",
+        from: "now-6m",
+        max_signals: 100,
+        author: &["Elastic"],
+        license: "Elastic License v2",
+        references: &[],
+        threat: &[Threat {
+            framework: "MITRE ATT&CK",
+            tactic: MitreRef {
+                id: "TA0007",
+                name: "Discovery",
+                reference: "https://attack.mitre.org/tactics/TA0007/",
+            },
+            techniques: &[Technique {
+                technique: MitreRef {
+                    id: "T1580",
+                    name: "Cloud Infrastructure Discovery",
+                    reference: "https://attack.mitre.org/techniques/T1580/",
+                },
+                subtechniques: &[],
+            }],
+        }],
+        query: "any where true",
+        source: "test.eql",
+        canonical: "any where true",
+        plan: "",
+    };
+
+    fn alert(raws: &[&str]) -> Alert {
+        Alert {
+            rule: &META,
+            keys: vec![("host.id", Some("h1".into())), ("user.name", None)],
+            events: raws
+                .iter()
+                .enumerate()
+                .map(|(i, r)| AlertEvent {
+                    timestamp_nanos: 1_000_000_000 * (i as i64 + 1),
+                    raw: Arc::from(*r),
+                    stage: i,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn ndjson_embeds_documents_verbatim_and_nulls_missing_keys() {
+        let raws = [r#"{"b": 1,  "a":[1.50, "x"]}"#, "{\"z\":\"\\u00e9\"}\r\n"];
+        let mut out = Vec::new();
+        write_ndjson(&mut out, &alert(&raws)).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.ends_with("}\n") && text.matches('\n').count() == 1);
+        // Key order, spacing, number spelling and escapes survive; surrounding whitespace does not.
+        assert!(
+            text.contains(r#""events":[{"b": 1,  "a":[1.50, "x"]},{"z":"\u00e9"}]"#),
+            "{text}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            v["eql.join_keys"],
+            serde_json::json!({"host.id": "h1", "user.name": null})
+        );
+        assert_eq!(v["@timestamp"], "1970-01-01T00:00:02.000000000Z");
+        assert_eq!(
+            v["kibana.alert.original_time"],
+            "1970-01-01T00:00:01.000000000Z"
+        );
+        assert_eq!(v["kibana.alert.rule.version"], "3");
+        assert_eq!(v["kibana.alert.rule.description"], "A rule for tests.");
+        assert_eq!(
+            v["kibana.alert.rule.threat"][0]["technique"][0]["id"],
+            "T1580"
+        );
+        // No subtechniques: the key is left out, as Kibana does.
+        assert!(v["kibana.alert.rule.threat"][0]["technique"][0]
+            .get("subtechnique")
+            .is_none());
+    }
+
+    #[test]
+    fn group_id_depends_on_the_documents() {
+        let id = |raws: &[&str]| {
+            let mut out = Vec::new();
+            write_ndjson(&mut out, &alert(raws)).unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            v["kibana.alert.group.id"].as_str().unwrap().to_owned()
+        };
+        assert_eq!(id(&["{}", "{\"a\":1}"]), id(&["{}", "{\"a\":1}"]));
+        assert_ne!(id(&["{}", "{\"a\":1}"]), id(&["{\"a\":1}", "{}"]));
+    }
+
+    #[test]
+    fn table_escapes_untrusted_text() {
+        let mut out = Vec::new();
+        write_table(
+            &mut out,
+            &alert(&["{\"process\":{\"name\":\"a\\u001bb\"}}", "not json"]),
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(text.contains("a\\u{1b}b"), "{text}");
+        assert!(text.contains("\n  user.name  null\n"), "{text}");
+    }
+
+    #[test]
+    fn printable_cuts_long_values() {
+        assert_eq!(printable("abcdef", 3), "abc…");
+        assert_eq!(printable("ab\u{7}", 10), "ab\\u{7}");
+    }
+}

@@ -767,3 +767,50 @@ fn garbage_never_crashes_and_every_line_is_counted() {
         assert_eq!(s["lines"], lines);
     }
 }
+
+/// `--lateness` bounds the reorder buffer: within it, out-of-order input is joined in timestamp
+/// order; beyond it, the late event is counted and not joined.
+#[test]
+fn lateness_reorders_within_the_bound_and_counts_the_rest() {
+    let lines = fixture_lines("imds_pair.ndjson");
+    // The connection (06:15:23.139) arrives before the exec (06:15:23.123).
+    let input = format!("{}\n{}\n", lines[3], lines[1]);
+    let out = run_stdin(
+        &["--format", "ndjson", "--summary", "json"],
+        input.as_bytes(),
+    );
+    assert_eq!(alerts(&out).len(), 1);
+    assert_eq!(summary(&out)["late_events"], 0);
+
+    let out = run_stdin(
+        &[
+            "--format",
+            "ndjson",
+            "--summary",
+            "json",
+            "--lateness",
+            "0s",
+        ],
+        input.as_bytes(),
+    );
+    assert!(alerts(&out).is_empty());
+    assert_eq!(summary(&out)["late_events"], 1);
+}
+
+/// `--max-state-bytes` reaches the sequence engine: a tiny budget evicts, and says so.
+#[test]
+fn a_tiny_state_budget_evicts_and_reports_it() {
+    let (path, _) = generated(20_000, 9, 2000);
+    let out = run(&[
+        "--format",
+        "ndjson",
+        "--summary",
+        "json",
+        "--max-state-bytes",
+        "1KiB",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let s = summary(&out);
+    assert!(s["rules"][0]["evicted_keys"].as_u64().unwrap() > 0, "{s}");
+}

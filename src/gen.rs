@@ -5,7 +5,8 @@
 //! `linux_file_*`) and are 1.5–3 KB each, like real ones, so throughput measured on them means
 //! something. Hundreds of hosts are interleaved with sub-millisecond spacing.
 //!
-//! Injected on top of the background, at roughly one per thousand events each:
+//! Injected on top of the background (by default about one true sequence per thousand events, and
+//! twice as many near misses, both round-robin over their variants):
 //! * true sequences of the v2 IMDS rule (each of its three stage-1 branches), which must alert;
 //! * near misses, which must not: a connection from a process with another parent, a 1.5 s gap,
 //!   an excluded working directory on a branch-3 command line, `host.os.type: "Linux"` on a branch-1

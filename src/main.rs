@@ -306,8 +306,8 @@ fn run_detect(args: &RunArgs) -> ExitCode {
 
     if on_sample && !args.quiet {
         eprintln!(
-            "eql-detect: no input given; running on the bundled sample \
-             (`eql-detect gen --events 5000 --seed 42`). Try `eql-detect FILE.ndjson[.gz]` or `--help`."
+            "eql-detect: no input given; running on the bundled sample (2,000 generated Elastic \
+             Defend events with injected IMDS sequences). Try `eql-detect FILE.ndjson[.gz]` or `--help`."
         );
     }
 

@@ -241,47 +241,103 @@ enum Stop {
     OutputFailed,
 }
 
-fn run_detect(args: &RunArgs) -> ExitCode {
-    let started = Instant::now();
-    let sources: Vec<Source> = if args.inputs.is_empty() {
-        if stdin_is_not_data() {
-            vec![Source::Sample]
-        } else {
-            vec![Source::Stdin]
+impl Stop {
+    fn as_str(self) -> &'static str {
+        match self {
+            Stop::Interrupted => "interrupted",
+            Stop::OutputClosed => "output_closed",
+            Stop::Strict => "strict",
+            Stop::OutputFailed => "output_failed",
         }
-    } else {
-        args.inputs
-            .iter()
-            .map(|p| {
-                if p.as_os_str() == "-" {
-                    Source::Stdin
-                } else {
-                    Source::File(p.clone())
-                }
-            })
-            .collect()
-    };
-    let on_sample = sources == [Source::Sample];
-    let stdout_tty = io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if stdout_tty {
-        Format::Table
-    } else {
-        Format::Ndjson
-    });
-    let show_progress = !args.quiet && io::stderr().is_terminal();
+    }
+}
 
-    // SIGINT/SIGTERM set a flag checked between lines, so the summary is still printed. A second
-    // signal while the flag is set exits at once (130): a read blocked on a quiet pipe would
-    // otherwise only notice the flag when the next line arrives.
-    let interrupted = Arc::new(AtomicBool::new(false));
+/// Where alerts go. A write error is kept (and ends the run) rather than returned through the
+/// detector's callback, which has no way to report one.
+struct AlertSink {
+    out: BufWriter<io::StdoutLock<'static>>,
+    format: Format,
+    err: Option<io::Error>,
+}
+
+impl AlertSink {
+    fn emit(&mut self, alert: Alert) {
+        if self.err.is_none() {
+            if let Err(e) = output::write_alert(&mut self.out, self.format, &alert) {
+                self.err = Some(e);
+            }
+        }
+    }
+
+    /// Why the run must stop, if writing failed.
+    fn stop(&self) -> Option<Stop> {
+        self.err.as_ref().map(|e| {
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                Stop::OutputClosed
+            } else {
+                Stop::OutputFailed
+            }
+        })
+    }
+}
+
+/// Per-run reading options.
+struct ReadOpts {
+    max_line: usize,
+    strict: bool,
+    show_progress: bool,
+}
+
+fn sources(args: &RunArgs) -> Vec<Source> {
+    if args.inputs.is_empty() {
+        return vec![if stdin_is_not_data() {
+            Source::Sample
+        } else {
+            Source::Stdin
+        }];
+    }
+    args.inputs
+        .iter()
+        .map(|p| {
+            if p.as_os_str() == "-" {
+                Source::Stdin
+            } else {
+                Source::File(p.clone())
+            }
+        })
+        .collect()
+}
+
+/// SIGINT/SIGTERM set a flag checked between lines, so the summary is still printed. A second
+/// signal while the flag is set exits at once (130): a read blocked on a quiet pipe would
+/// otherwise only notice the flag when the next line arrives.
+fn interrupt_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         let installed =
-            signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&interrupted))
-                .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&interrupted)));
+            signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&flag))
+                .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&flag)));
         if let Err(e) = installed {
             eprintln!("eql-detect: cannot install a signal handler: {e}");
         }
     }
+    flag
+}
+
+fn run_detect(args: &RunArgs) -> ExitCode {
+    let started = Instant::now();
+    let sources = sources(args);
+    let interrupted = interrupt_flag();
+    let format = args.format.unwrap_or(if io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Ndjson
+    });
+    let opts = ReadOpts {
+        max_line: usize::try_from(args.max_line_bytes).unwrap_or(usize::MAX),
+        strict: args.strict,
+        show_progress: !args.quiet && io::stderr().is_terminal(),
+    };
 
     let rules = rules::compiled();
     let rule_names: Vec<(String, String)> = rules
@@ -304,131 +360,58 @@ fn run_detect(args: &RunArgs) -> ExitCode {
         }
     };
 
-    if on_sample && !args.quiet {
+    if sources == [Source::Sample] && !args.quiet {
         eprintln!(
             "eql-detect: no input given; running on the bundled sample (2,000 generated Elastic \
              Defend events with injected IMDS sequences). Try `eql-detect FILE.ndjson[.gz]` or `--help`."
         );
     }
 
-    let mut out = BufWriter::with_capacity(64 << 10, io::stdout().lock());
+    let mut sink = AlertSink {
+        out: BufWriter::with_capacity(64 << 10, io::stdout().lock()),
+        format,
+        err: None,
+    };
     let mut summary = Summary::default();
-    let mut stop: Option<Stop> = None;
-    let mut write_err: Option<io::Error> = None;
-    let max_line = usize::try_from(args.max_line_bytes).unwrap_or(usize::MAX);
-
-    // Alerts are written as they complete; a write error is kept and ends the run.
-    let emit =
-        |alert: Alert, out: &mut BufWriter<io::StdoutLock<'_>>, err: &mut Option<io::Error>| {
-            if err.is_none() {
-                if let Err(e) = output::write_alert(out, format, &alert) {
-                    *err = Some(e);
-                }
-            }
-        };
-
-    'sources: for source in &sources {
-        let name = source.name();
-        let pb = match source {
-            Source::File(_) if show_progress => Some(progress_bar()),
-            _ => None,
-        };
-        let opened = match input::open(source, pb.as_ref()) {
-            Ok(o) => o,
-            Err(e) => {
-                eprintln!("eql-detect: {name}: {e}");
-                summary.input_errors.push(format!("{name}: {e}"));
-                continue;
-            }
-        };
-        if let (Some(pb), Some(len)) = (&pb, opened.len) {
-            pb.set_length(len);
-            pb.set_message(name.clone());
-        }
-        let mut reader = LineReader::new(opened.reader, max_line);
-        let mut line_no: u64 = 0;
-        loop {
-            if interrupted.load(Ordering::Relaxed) {
-                stop = Some(Stop::Interrupted);
-                break;
-            }
-            let line = match reader.next_line() {
-                Ok(Some(line)) => line,
-                Ok(None) => break,
-                Err(e) => {
-                    let what = if opened.gzip {
-                        format!("{name}: truncated or corrupt gzip after line {line_no}: {e}")
-                    } else {
-                        format!("{name}: read error after line {line_no}: {e}")
-                    };
-                    eprintln!("eql-detect: {what}");
-                    summary.input_errors.push(what);
-                    break;
-                }
-            };
-            line_no += 1;
-            let outcome = match line {
-                Line::Data(bytes) => {
-                    det.push_line(bytes, &mut |a| emit(a, &mut out, &mut write_err))
-                }
-                Line::TooLong { bytes } => {
-                    det.skip_line(SkipReason::LineTooLong, bytes + 1);
-                    LineOutcome::Skipped(SkipReason::LineTooLong)
-                }
-            };
-            if let LineOutcome::Skipped(reason) = outcome {
-                summary.note_skip(reason.as_str(), || format!("{name}:{line_no}"));
-                if args.strict {
-                    eprintln!("eql-detect: {name}:{line_no}: {reason} (--strict)");
-                    stop = Some(Stop::Strict);
-                    break;
-                }
-            }
-            if let Some(e) = &write_err {
-                stop = Some(if e.kind() == io::ErrorKind::BrokenPipe {
-                    Stop::OutputClosed
-                } else {
-                    Stop::OutputFailed
-                });
-                break;
-            }
-        }
-        if let Some(pb) = pb {
-            pb.finish_and_clear();
-        }
+    let mut stop = None;
+    for source in &sources {
+        stop = read_source(
+            source,
+            &mut det,
+            &mut sink,
+            &mut summary,
+            &opts,
+            &interrupted,
+        );
         if stop.is_some() {
-            break 'sources;
+            break;
         }
     }
 
     // End of input (or a clean stop): release what the reorder buffer still holds.
     if !matches!(stop, Some(Stop::OutputClosed | Stop::OutputFailed)) {
-        det.finish(&mut |a| emit(a, &mut out, &mut write_err));
+        det.finish(&mut |a| sink.emit(a));
     }
-    if write_err.is_none() {
-        if let Err(e) = out.flush() {
-            write_err = Some(e);
+    if sink.err.is_none() {
+        if let Err(e) = sink.out.flush() {
+            sink.err = Some(e);
         }
     }
-    if let Some(e) = &write_err {
-        if e.kind() == io::ErrorKind::BrokenPipe {
+    match sink.stop() {
+        Some(Stop::OutputClosed) => {
             stop.get_or_insert(Stop::OutputClosed);
-        } else {
-            eprintln!("eql-detect: writing alerts: {e}");
-            stop = Some(Stop::OutputFailed);
         }
+        Some(s) => {
+            if let Some(e) = &sink.err {
+                eprintln!("eql-detect: writing alerts: {e}");
+            }
+            stop = Some(s);
+        }
+        None => {}
     }
 
     summary.absorb(&det.stats(), &rule_names);
-    summary.stopped = stop.map(|s| {
-        match s {
-            Stop::Interrupted => "interrupted",
-            Stop::OutputClosed => "output_closed",
-            Stop::Strict => "strict",
-            Stop::OutputFailed => "output_failed",
-        }
-        .to_owned()
-    });
+    summary.stopped = stop.map(|s| s.as_str().to_owned());
     summary.set_elapsed(started.elapsed().as_secs_f64());
 
     let mut code = match stop {
@@ -452,6 +435,78 @@ fn run_detect(args: &RunArgs) -> ExitCode {
         let _ = io::stderr().write_all(text.as_bytes());
     }
     code
+}
+
+/// Feeds one source to the detector, line by line. Returns why the whole run must stop, if it
+/// must; an unreadable or damaged source is recorded in the summary and the run goes on.
+fn read_source(
+    source: &Source,
+    det: &mut Detector,
+    sink: &mut AlertSink,
+    summary: &mut Summary,
+    opts: &ReadOpts,
+    interrupted: &AtomicBool,
+) -> Option<Stop> {
+    let name = source.name();
+    let pb = match source {
+        Source::File(_) if opts.show_progress => Some(progress_bar()),
+        _ => None,
+    };
+    let opened = match input::open(source, pb.as_ref()) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("eql-detect: {name}: {e}");
+            summary.input_errors.push(format!("{name}: {e}"));
+            return None;
+        }
+    };
+    if let (Some(pb), Some(len)) = (&pb, opened.len) {
+        pb.set_length(len);
+        pb.set_message(name.clone());
+    }
+    let mut reader = LineReader::new(opened.reader, opts.max_line);
+    let mut line_no: u64 = 0;
+    let stop = loop {
+        if interrupted.load(Ordering::Relaxed) {
+            break Some(Stop::Interrupted);
+        }
+        let line = match reader.next_line() {
+            Ok(Some(line)) => line,
+            Ok(None) => break None,
+            Err(e) => {
+                let what = if opened.gzip {
+                    format!("{name}: truncated or corrupt gzip after line {line_no}: {e}")
+                } else {
+                    format!("{name}: read error after line {line_no}: {e}")
+                };
+                eprintln!("eql-detect: {what}");
+                summary.input_errors.push(what);
+                break None;
+            }
+        };
+        line_no += 1;
+        let outcome = match line {
+            Line::Data(bytes) => det.push_line(bytes, &mut |a| sink.emit(a)),
+            Line::TooLong { bytes } => {
+                det.skip_line(SkipReason::LineTooLong, bytes + 1);
+                LineOutcome::Skipped(SkipReason::LineTooLong)
+            }
+        };
+        if let LineOutcome::Skipped(reason) = outcome {
+            summary.note_skip(reason.as_str(), || format!("{name}:{line_no}"));
+            if opts.strict {
+                eprintln!("eql-detect: {name}:{line_no}: {reason} (--strict)");
+                break Some(Stop::Strict);
+            }
+        }
+        if let Some(s) = sink.stop() {
+            break Some(s);
+        }
+    };
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    stop
 }
 
 /// True when stdin cannot be carrying NDJSON: a terminal, or a character device such as

@@ -48,6 +48,9 @@ const BENIGN: &[&str] = &[
     r#"{"@timestamp":"2024-10-18T12:00:03Z","event":{"category":["file"],"type":["creation"],"action":"creation"},"host":{"id":"h3","os":{"type":"linux"}},"file":{"path":"\/var\/log\/syslog.1","name":"syslog.1"},"process":{"name":"logrotate"}}"#,
 ];
 
+/// Measurements run one at a time: the count is global, only the switch is per thread.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn allocations(f: impl FnOnce()) -> u64 {
     let before = ALLOCS.load(Ordering::Relaxed);
     MEASURING.with(|m| m.set(true));
@@ -58,11 +61,13 @@ fn allocations(f: impl FnOnce()) -> u64 {
 
 #[test]
 fn the_counter_counts() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     assert!(allocations(|| drop(std::hint::black_box(vec![1u8; 64]))) >= 1);
 }
 
 #[test]
 fn decoding_and_evaluating_allocate_nothing() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let rule = eql_runtime::eql_rule!("rules/imds.eql");
     let mut doc = Doc::new();
     let lines: Vec<&str> = [EXEC, NET].iter().chain(BENIGN).copied().collect();
@@ -93,6 +98,7 @@ fn decoding_and_evaluating_allocate_nothing() {
 
 #[test]
 fn the_detector_allocates_nothing_for_events_that_match_no_stage() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     for prefilter in [false, true] {
         let cfg = Config {
             prefilter,

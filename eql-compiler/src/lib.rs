@@ -33,6 +33,32 @@ mod lower;
 mod plan;
 pub mod source;
 
+/// Test support: the lowering step on its own, so tests can check the IR (and evaluate it with
+/// the runtime's matchers) without running rustc on generated code. Not a public API.
+#[doc(hidden)]
+pub mod __test {
+    pub use crate::ecs::FieldType;
+    pub use crate::ir::{
+        FieldInfo, FieldIx, Matcher, MatcherKind, NumLit, Pred, Rule, SeqStage, Shape, Stage, Test,
+    };
+
+    /// Parses and lowers a bare query (metadata defaults: `@timestamp`, `event.category`), as
+    /// [`crate::compile`] would before generating code. Errors are the rendered diagnostics.
+    pub fn lower_text(query: &str) -> Result<Rule, String> {
+        let file = crate::load_rule("query.eql", query)
+            .map_err(|d| crate::render(&d, "query.eql", query))?;
+        let ast = eql_syntax::parse(&file.query)
+            .map_err(|d| crate::render(&d, "query.eql", &file.query))?;
+        crate::lower::lower(&ast, &file.meta)
+            .map_err(|d| crate::render(&d, "query.eql", &file.query))
+    }
+
+    /// The prefilter literals [`crate::compile`] emits for a lowered rule (`None`: no prefilter).
+    pub fn literals(rule: &Rule) -> Option<Vec<String>> {
+        crate::literals::literals(rule)
+    }
+}
+
 use eql_syntax::rulefile::{self, RuleFile};
 use eql_syntax::Diagnostic;
 use proc_macro2::{Ident, TokenStream};

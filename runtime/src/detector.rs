@@ -472,7 +472,9 @@ impl Detector {
     }
 
     fn decide(&self, doc: &mut Doc, line: &[u8]) -> Result<Decision, SkipReason> {
-        let line = trim_line(line);
+        // The decoder strips one leading BOM itself; the other paths see the line without it.
+        let framed = line.strip_suffix(b"\r").unwrap_or(line);
+        let line = framed.strip_prefix(BOM).unwrap_or(framed);
         if line.iter().all(u8::is_ascii_whitespace) {
             return Err(SkipReason::Empty);
         }
@@ -489,7 +491,7 @@ impl Detector {
             let (mask, hit) = match &slot.rule {
                 AnyRule::Compiled(rule) => {
                     let ev = doc
-                        .parse(rule.schema(), line)
+                        .parse(rule.schema(), framed)
                         .map_err(|e| SkipReason::from_line_error(e.reason()))?;
                     let ts = match timestamp {
                         Some(ts) => ts,
@@ -687,10 +689,7 @@ impl Detector {
     }
 }
 
-fn trim_line(line: &[u8]) -> &[u8] {
-    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-    line.strip_suffix(b"\r").unwrap_or(line)
-}
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 fn read_timestamp(ev: &Event<'_>, field: crate::event::FieldId) -> Result<i64, SkipReason> {
     let Some(value) = ev.first_value(field) else {
@@ -749,14 +748,22 @@ fn build_hit(
             continue;
         }
         match keys(Some(i)) {
-            Some(k) => stages.push((i, k)),
+            Some(mut k) => {
+                // A multi-valued key completes one sequence per value: emit them in value order,
+                // not in the order the document happens to write them (dotted, nested, duplicate).
+                k.sort_unstable();
+                stages.push((i, k));
+            }
             None => dropped += 1,
         }
     }
     let mut until = Vec::new();
     if mask & UNTIL_BIT != 0 && spec.until.is_some() {
         match keys(None) {
-            Some(k) => until = k,
+            Some(mut k) => {
+                k.sort_unstable();
+                until = k;
+            }
             None => dropped += 1,
         }
     }
@@ -779,15 +786,96 @@ fn build_hit(
 }
 
 /// A run-time rule's view of a line: the whole document, with the decoder's skip reasons.
+///
+/// A repeated key keeps every value, as the decoder does: `{"a":1,"a":2}` reads as
+/// `{"a":[1,2]}`, which field lookup flattens to the same values in document order (so the
+/// first `@timestamp` is the one used, and a duplicate cannot hide a match).
 fn parse_value(line: &[u8]) -> Result<serde_json::Value, SkipReason> {
     if std::str::from_utf8(line).is_err() {
         return Err(SkipReason::InvalidUtf8);
     }
-    match serde_json::from_slice::<serde_json::Value>(line) {
-        Ok(v) if v.is_object() => Ok(v),
+    match serde_json::from_slice::<AllValues>(line) {
+        Ok(AllValues(v)) if v.is_object() => Ok(v),
         Ok(_) => Err(SkipReason::NotAnObject),
         Err(e) if e.to_string().contains("recursion limit") => Err(SkipReason::TooDeep),
         Err(_) => Err(SkipReason::InvalidJson),
+    }
+}
+
+/// A JSON value whose objects keep every value of a repeated key (see [`parse_value`]).
+struct AllValues(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for AllValues {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<AllValues, D::Error> {
+        d.deserialize_any(AllValuesVisitor).map(AllValues)
+    }
+}
+
+struct AllValuesVisitor;
+
+impl<'de> serde::de::Visitor<'de> for AllValuesVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(AllValues(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut obj = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let AllValues(value) = map.next_value()?;
+            match obj.entry(key) {
+                serde_json::map::Entry::Vacant(e) => {
+                    e.insert(value);
+                }
+                serde_json::map::Entry::Occupied(mut e) => {
+                    // Arrays are flattened by field lookup, so this keeps both, in order.
+                    let first = e.get_mut().take();
+                    *e.get_mut() = serde_json::Value::Array(vec![first, value]);
+                }
+            }
+        }
+        Ok(serde_json::Value::Object(obj))
     }
 }
 

@@ -6,7 +6,7 @@ use eql_runtime::rule::{Rule, RuleMeta};
 
 /// Every compiled rule, in a fixed order (the order of the summary's per-rule lines).
 pub fn compiled() -> Vec<Box<dyn Rule>> {
-    vec![Box::new(eql_macro::eql_rule!("rules/imds.eql"))]
+    vec![Box::new(eql_runtime::eql_rule!("rules/imds.eql"))]
 }
 
 fn mitre_lines(meta: &RuleMeta) -> Vec<String> {

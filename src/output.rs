@@ -121,14 +121,13 @@ fn fnv1a(h: &mut u64, bytes: &[u8]) {
 /// Embeds a document verbatim. The detector only hands over documents it parsed, so this does
 /// not fail in practice; if it ever did, the text is kept as a JSON string rather than lost.
 fn raw_value(raw: &str) -> Box<RawValue> {
-    let text = raw.trim_matches(|c: char| c.is_ascii_whitespace());
-    RawValue::from_string(text.to_owned()).unwrap_or_else(|_| {
-        let quoted = serde_json::Value::String(raw.to_owned()).to_string();
-        RawValue::from_string(quoted).unwrap_or_else(|_| {
-            // A JSON string literal always parses; this arm is unreachable.
-            RawValue::from_string("null".to_owned()).expect("`null` is valid JSON")
-        })
-    })
+    // A byte-order mark or CR/LF around the document is framing, not JSON.
+    let text = raw
+        .trim_start_matches('\u{feff}')
+        .trim_matches(|c: char| c.is_ascii_whitespace());
+    RawValue::from_string(text.to_owned())
+        .or_else(|_| RawValue::from_string(serde_json::Value::String(raw.to_owned()).to_string()))
+        .unwrap_or_else(|_| RawValue::NULL.to_owned())
 }
 
 /// Writes one alert as a JSON line.
@@ -403,6 +402,12 @@ mod tests {
         assert!(v["kibana.alert.rule.threat"][0]["technique"][0]
             .get("subtechnique")
             .is_none());
+    }
+
+    #[test]
+    fn framing_is_trimmed_and_non_json_is_kept_as_a_string() {
+        assert_eq!(raw_value("\u{feff}{\"a\":1}\r").get(), "{\"a\":1}");
+        assert_eq!(raw_value("not json").get(), "\"not json\"");
     }
 
     #[test]

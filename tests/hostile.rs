@@ -648,6 +648,7 @@ fn state_budget(n: u64, cap: usize) {
     assert_eq!(s.evaluated, n + 2);
     assert!(seq.live_bytes <= cap as u64, "{seq:?}");
     assert!(seq.peak_bytes <= cap as u64, "{seq:?}");
+    assert!(seq.peak_bytes >= seq.live_bytes, "{seq:?}");
     assert!(
         seq.peak_bytes > cap as u64 / 2,
         "the budget was used: {seq:?}"

@@ -200,6 +200,8 @@ impl SequenceEngine {
         if self.bytes > self.max_bytes || self.since_sweep >= 4096 {
             self.sweep();
         }
+        // Measured between events (a sweep has run if the budget was exceeded).
+        self.stats.peak_bytes = self.stats.peak_bytes.max(self.bytes as u64);
     }
 
     fn state_for(&mut self, key: &Key, ts: i64) -> &mut KeyState {

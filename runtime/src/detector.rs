@@ -41,7 +41,8 @@ pub struct Config {
     /// How many far-ahead events may wait at once; more are dropped and counted.
     pub max_future_events: usize,
     /// Decide lines that contain none of the rules' literals without decoding them (see
-    /// [`crate::prefilter`]). Such lines are not validated as JSON.
+    /// [`crate::prefilter`]). Such lines are not validated as JSON. The detector rests the
+    /// prefilter while more than a fifth of the lines pass it (then it costs more than it saves).
     pub prefilter: bool,
 }
 
@@ -255,8 +256,25 @@ struct RuleSlot {
 #[derive(Debug)]
 pub struct Decided {
     bytes: u64,
+    /// Whether the prefilter looked at the line (it may be resting, see [`PrefilterUse`]).
+    probed: bool,
     result: Result<Decision, SkipReason>,
 }
+
+/// The prefilter pays for itself only when most lines fail it: scanning a line for the literals
+/// costs about as much as decoding it. Over each window of probed lines the detector counts how
+/// many passed; when more than a fifth did, the prefilter rests (every line is decoded) for
+/// `REST_WINDOWS` windows, then probes again. Answers are the same either way.
+#[derive(Clone, Copy, Debug)]
+struct PrefilterUse {
+    active: bool,
+    seen: u32,
+    passed: u32,
+    resting: u32,
+}
+
+const PREFILTER_WINDOW: u32 = 8192;
+const REST_WINDOWS: u32 = 16;
 
 #[derive(Debug)]
 enum Decision {
@@ -321,6 +339,18 @@ pub struct Detector {
     jump_streak: u32,
     held_future: usize,
     prefilter: Option<Prefilter>,
+    prefilter_use: PrefilterUse,
+}
+
+impl PrefilterUse {
+    fn probing() -> PrefilterUse {
+        PrefilterUse {
+            active: true,
+            seen: 0,
+            passed: 0,
+            resting: 0,
+        }
+    }
 }
 
 impl Detector {
@@ -380,6 +410,7 @@ impl Detector {
             jump_streak: 0,
             held_future: 0,
             prefilter,
+            prefilter_use: PrefilterUse::probing(),
         })
     }
 
@@ -467,18 +498,23 @@ impl Detector {
     /// results to [`Detector::apply`] in input order.
     pub fn evaluate(&self, doc: &mut Doc, line: &[u8]) -> Decided {
         let bytes = line.len() as u64 + 1;
-        let result = self.decide(doc, line);
-        Decided { bytes, result }
+        let probed = self.prefilter.is_some() && self.prefilter_use.active;
+        let result = self.decide(doc, line, probed);
+        Decided {
+            bytes,
+            probed,
+            result,
+        }
     }
 
-    fn decide(&self, doc: &mut Doc, line: &[u8]) -> Result<Decision, SkipReason> {
+    fn decide(&self, doc: &mut Doc, line: &[u8], probe: bool) -> Result<Decision, SkipReason> {
         // The decoder strips one leading BOM itself; the other paths see the line without it.
         let framed = line.strip_suffix(b"\r").unwrap_or(line);
         let line = framed.strip_prefix(BOM).unwrap_or(framed);
         if line.iter().all(u8::is_ascii_whitespace) {
             return Err(SkipReason::Empty);
         }
-        if let Some(p) = &self.prefilter {
+        if let Some(p) = self.prefilter.as_ref().filter(|_| probe) {
             if !p.may_match(line) {
                 return Ok(Decision::Prefiltered);
             }
@@ -562,6 +598,7 @@ impl Detector {
     pub fn apply(&mut self, decided: Decided, out: &mut impl FnMut(Alert)) -> LineOutcome {
         self.stats.lines += 1;
         self.stats.bytes += decided.bytes;
+        self.tune_prefilter(&decided);
         let (timestamp, matches) = match decided.result {
             Err(reason) => {
                 *self.stats.skipped.entry(reason).or_default() += 1;
@@ -610,6 +647,35 @@ impl Detector {
         }
         self.release(false, out);
         LineOutcome::Evaluated
+    }
+
+    fn tune_prefilter(&mut self, decided: &Decided) {
+        let u = &mut self.prefilter_use;
+        if self.prefilter.is_none() {
+            return;
+        }
+        if !u.active {
+            u.resting = u.resting.saturating_sub(1);
+            if u.resting == 0 {
+                *u = PrefilterUse::probing();
+            }
+            return;
+        }
+        if !decided.probed {
+            return;
+        }
+        u.seen += 1;
+        if !matches!(decided.result, Ok(Decision::Prefiltered)) {
+            u.passed += 1;
+        }
+        if u.seen >= PREFILTER_WINDOW {
+            if u.passed > u.seen / 5 {
+                u.active = false;
+                u.resting = PREFILTER_WINDOW * REST_WINDOWS;
+            } else {
+                *u = PrefilterUse::probing();
+            }
+        }
     }
 
     fn buffer_hit(&mut self, rule: usize, hit: Hit) {

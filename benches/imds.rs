@@ -1,0 +1,106 @@
+//! The compiled IMDS rule on generated Elastic Defend data: the stage predicates per event
+//! (decode + evaluate), and the whole detector (prefilter on and off, one and two threads).
+//!
+//! `cargo bench --bench imds`. Every benchmark checks its result count before it is timed.
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use eql_runtime::detector::{Config, Detector};
+use eql_runtime::event::Doc;
+use eql_runtime::rule::Rule;
+
+// The workload generator of `eql-detect gen`, shared with the binary.
+#[allow(dead_code)] // The bench uses only `generate`.
+#[path = "../src/gen.rs"]
+mod gen;
+#[allow(dead_code, unused_imports)]
+#[path = "../src/time.rs"]
+mod time;
+
+fn workload(events: u64) -> (Vec<u8>, gen::Truth) {
+    let cfg = gen::GenConfig {
+        events,
+        seed: 7,
+        ..gen::GenConfig::default()
+    };
+    let mut data = Vec::new();
+    let truth = gen::generate(&cfg, &mut data).expect("generates");
+    (data, truth)
+}
+
+fn detect(lines: &[&[u8]], prefilter: bool, threads: usize) -> u64 {
+    let cfg = Config {
+        prefilter,
+        alert_cap: false,
+        ..Config::default()
+    };
+    let rule = eql_runtime::eql_rule!("rules/imds.eql");
+    let mut det = Detector::new(vec![Box::new(rule)], cfg).expect("runs");
+    let mut alerts = 0;
+    if threads == 1 {
+        for l in lines {
+            det.push_line(l, &mut |_| alerts += 1);
+        }
+    } else {
+        for chunk in lines.chunks(4096) {
+            det.push_batch(chunk, threads, &mut |_| alerts += 1);
+        }
+    }
+    det.finish(&mut |_| alerts += 1);
+    alerts
+}
+
+fn bench(c: &mut Criterion) {
+    let (data, truth) = workload(50_000);
+    let lines: Vec<&[u8]> = data
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(lines.len() as u64, truth.events);
+
+    // Stage predicates: decode the rule's fields and evaluate both stages, per event.
+    let rule = eql_runtime::eql_rule!("rules/imds.eql");
+    let mut doc = Doc::new();
+    let mut stage_hits = [0u64; 2];
+    for l in &lines {
+        let ev = doc.parse(rule.schema(), l).expect("generated lines are valid");
+        let mask = rule.eval(&ev);
+        stage_hits[0] += mask & 1;
+        stage_hits[1] += (mask >> 1) & 1;
+    }
+    assert!(stage_hits[0] >= truth.true_sequences && stage_hits[1] >= truth.true_sequences);
+
+    let mut g = c.benchmark_group("imds");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.sample_size(10);
+    g.bench_function("decode_and_eval", |b| {
+        b.iter(|| {
+            let mut n = 0u64;
+            for l in &lines {
+                if let Ok(ev) = doc.parse(rule.schema(), l) {
+                    n += u64::from(rule.eval(&ev) != 0);
+                }
+            }
+            n
+        })
+    });
+
+    // The whole detector: every configuration finds exactly the injected sequences.
+    for (name, prefilter, threads) in [
+        ("detector/decode_all", false, 1),
+        ("detector/prefilter", true, 1),
+        ("detector/prefilter_2_threads", true, 2),
+    ] {
+        assert_eq!(
+            detect(&lines, prefilter, threads),
+            truth.true_sequences,
+            "{name} finds the injected sequences"
+        );
+        g.bench_function(name, |b| {
+            b.iter_batched(|| (), |()| detect(&lines, prefilter, threads), BatchSize::PerIteration)
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

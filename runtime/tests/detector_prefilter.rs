@@ -1,0 +1,36 @@
+//! The prefilter rests when most lines pass it, and works when most lines fail it.
+
+use eql_runtime::detector::{Config, Detector};
+
+const PASSING: &str = r#"{"@timestamp":"2024-10-18T12:00:00Z","event":{"category":["process"],"action":"fork"},"host":{"id":"h1"},"process":{"name":"curl","parent":{"entity_id":"p1"}}}"#;
+const FAILING: &str = r#"{"@timestamp":"2024-10-18T12:00:00Z","event":{"category":["process"],"action":"fork"},"host":{"id":"h1"},"process":{"name":"bash","parent":{"entity_id":"p1"}}}"#;
+
+fn detector() -> Detector {
+    let rule = eql_runtime::eql_rule!("../rules/imds.eql");
+    Detector::new(vec![Box::new(rule)], Config::default()).expect("runs")
+}
+
+#[test]
+fn rests_while_most_lines_pass() {
+    let mut det = detector();
+    for _ in 0..20_000 {
+        det.push_line(PASSING.as_bytes(), &mut |_| {});
+        det.push_line(FAILING.as_bytes(), &mut |_| {});
+    }
+    let s = det.stats();
+    assert_eq!(s.evaluated, 40_000);
+    // Half the lines pass: after the first window of 8192 probed lines, everything is decoded.
+    assert_eq!(s.prefiltered, 4096, "{s:?}");
+}
+
+#[test]
+fn keeps_working_while_most_lines_fail() {
+    let mut det = detector();
+    for i in 0..40_000 {
+        let line = if i % 10 == 0 { PASSING } else { FAILING };
+        det.push_line(line.as_bytes(), &mut |_| {});
+    }
+    let s = det.stats();
+    assert_eq!(s.evaluated, 40_000);
+    assert_eq!(s.prefiltered, 36_000, "{s:?}");
+}

@@ -187,7 +187,7 @@ fn bad_lines() -> Vec<(&'static str, Vec<u8>, Option<SkipReason>)> {
         ),
         (
             "null @timestamp",
-            format!(r#"{{"@timestamp":null,"x":"curl"}}"#).into_bytes(),
+            br#"{"@timestamp":null,"x":"curl"}"#.to_vec(),
             Some(MissingTimestamp),
         ),
         (

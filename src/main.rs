@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use eql_runtime::detector::{Alert, Config, Detector, LineOutcome, SkipReason};
+use eql_runtime::detector::{Alert, AnyRule, Config, Detector, LineOutcome, SkipReason};
 
 use crate::input::{Line, LineReader, Source};
 use crate::output::Format;
@@ -99,6 +99,17 @@ struct RunArgs {
     /// Also write the summary as JSON to this file.
     #[arg(long, value_name = "FILE")]
     stats_json: Option<PathBuf>,
+    /// Also run this rule (`.eql` or Elastic detection-rules `.toml`), interpreted at run time:
+    /// no rebuild needed. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    rule_file: Vec<PathBuf>,
+    /// Run only the rules given with --rule-file, not the ones compiled into the binary.
+    #[arg(long, requires = "rule_file")]
+    no_builtin_rules: bool,
+    /// Threads that decode and evaluate lines (sequences and alerts stay in input order, so the
+    /// output is the same for any number). Default: the available cores. --strict uses one.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
+    threads: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -286,6 +297,7 @@ struct ReadOpts {
     max_line: usize,
     strict: bool,
     show_progress: bool,
+    threads: usize,
 }
 
 fn sources(args: &RunArgs) -> Vec<Source> {
@@ -337,9 +349,31 @@ fn run_detect(args: &RunArgs) -> ExitCode {
         max_line: usize::try_from(args.max_line_bytes).unwrap_or(usize::MAX),
         strict: args.strict,
         show_progress: !args.quiet && io::stderr().is_terminal(),
+        // --strict stops at the first bad line, so lines are taken one at a time.
+        threads: if args.strict {
+            1
+        } else {
+            args.threads.map_or_else(
+                || std::thread::available_parallelism().map_or(1, |n| n.get()),
+                |n| n as usize,
+            )
+        },
     };
 
-    let rules = rules::compiled();
+    let mut rules: Vec<AnyRule> = if args.no_builtin_rules {
+        Vec::new()
+    } else {
+        rules::compiled().into_iter().map(AnyRule::from).collect()
+    };
+    for path in &args.rule_file {
+        match rules::interpreted(path) {
+            Ok(r) => rules.push(r),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
     let rule_names: Vec<(String, String)> = rules
         .iter()
         .map(|r| (r.meta().name.to_owned(), r.meta().rule_id.to_owned()))
@@ -352,7 +386,7 @@ fn run_detect(args: &RunArgs) -> ExitCode {
         prefilter: !(args.validate || args.strict),
         ..Config::default()
     };
-    let mut det = match Detector::new(rules, cfg) {
+    let mut det = match Detector::with_rules(rules, cfg) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("eql-detect: {e}");
@@ -466,47 +500,143 @@ fn read_source(
     }
     let mut reader = LineReader::new(opened.reader, opts.max_line);
     let mut line_no: u64 = 0;
-    let stop = loop {
-        if interrupted.load(Ordering::Relaxed) {
-            break Some(Stop::Interrupted);
-        }
-        let line = match reader.next_line() {
-            Ok(Some(line)) => line,
-            Ok(None) => break None,
-            Err(e) => {
-                let what = if opened.gzip {
-                    format!("{name}: truncated or corrupt gzip after line {line_no}: {e}")
-                } else {
-                    format!("{name}: read error after line {line_no}: {e}")
-                };
-                eprintln!("eql-detect: {what}");
-                summary.input_errors.push(what);
-                break None;
+    let stop = if opts.threads > 1 {
+        read_batched(
+            &mut reader,
+            &name,
+            opened.gzip,
+            det,
+            sink,
+            summary,
+            opts,
+            interrupted,
+        )
+    } else {
+        loop {
+            if interrupted.load(Ordering::Relaxed) {
+                break Some(Stop::Interrupted);
             }
-        };
-        line_no += 1;
-        let outcome = match line {
-            Line::Data(bytes) => det.push_line(bytes, &mut |a| sink.emit(a)),
-            Line::TooLong { bytes } => {
-                det.skip_line(SkipReason::LineTooLong, bytes + 1);
-                LineOutcome::Skipped(SkipReason::LineTooLong)
+            let line = match reader.next_line() {
+                Ok(Some(line)) => line,
+                Ok(None) => break None,
+                Err(e) => {
+                    let what = if opened.gzip {
+                        format!("{name}: truncated or corrupt gzip after line {line_no}: {e}")
+                    } else {
+                        format!("{name}: read error after line {line_no}: {e}")
+                    };
+                    eprintln!("eql-detect: {what}");
+                    summary.input_errors.push(what);
+                    break None;
+                }
+            };
+            line_no += 1;
+            let outcome = match line {
+                Line::Data(bytes) => det.push_line(bytes, &mut |a| sink.emit(a)),
+                Line::TooLong { bytes } => {
+                    det.skip_line(SkipReason::LineTooLong, bytes + 1);
+                    LineOutcome::Skipped(SkipReason::LineTooLong)
+                }
+            };
+            if let LineOutcome::Skipped(reason) = outcome {
+                summary.note_skip(reason.as_str(), || format!("{name}:{line_no}"));
+                if opts.strict {
+                    eprintln!("eql-detect: {name}:{line_no}: {reason} (--strict)");
+                    break Some(Stop::Strict);
+                }
             }
-        };
-        if let LineOutcome::Skipped(reason) = outcome {
-            summary.note_skip(reason.as_str(), || format!("{name}:{line_no}"));
-            if opts.strict {
-                eprintln!("eql-detect: {name}:{line_no}: {reason} (--strict)");
-                break Some(Stop::Strict);
+            if let Some(s) = sink.stop() {
+                break Some(s);
             }
-        }
-        if let Some(s) = sink.stop() {
-            break Some(s);
         }
     };
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
     stop
+}
+
+/// Lines per batch when several threads evaluate: large enough to amortise starting the
+/// threads, small enough to keep memory flat and alerts prompt.
+const BATCH_LINES: usize = 8192;
+const BATCH_BYTES: usize = 16 << 20;
+
+/// [`read_source`] on several threads: lines are copied into a batch, evaluated in parallel and
+/// applied in order, so alerts and counts are those of a one-thread run.
+#[allow(clippy::too_many_arguments)] // The same state read_source threads through, plus the reader.
+fn read_batched<R: io::BufRead>(
+    reader: &mut LineReader<R>,
+    name: &str,
+    gzip: bool,
+    det: &mut Detector,
+    sink: &mut AlertSink,
+    summary: &mut Summary,
+    opts: &ReadOpts,
+    interrupted: &AtomicBool,
+) -> Option<Stop> {
+    let mut data: Vec<u8> = Vec::with_capacity(BATCH_BYTES);
+    let mut ends: Vec<(usize, u64)> = Vec::with_capacity(BATCH_LINES);
+    let mut line_no: u64 = 0;
+    loop {
+        if interrupted.load(Ordering::Relaxed) {
+            return Some(Stop::Interrupted);
+        }
+        data.clear();
+        ends.clear();
+        let mut eof = false;
+        while ends.len() < BATCH_LINES && data.len() < BATCH_BYTES {
+            match reader.next_line() {
+                Ok(Some(Line::Data(bytes))) => {
+                    line_no += 1;
+                    data.extend_from_slice(bytes);
+                    ends.push((data.len(), line_no));
+                }
+                Ok(Some(Line::TooLong { bytes })) => {
+                    line_no += 1;
+                    det.skip_line(SkipReason::LineTooLong, bytes + 1);
+                    summary.note_skip(SkipReason::LineTooLong.as_str(), || {
+                        format!("{name}:{line_no}")
+                    });
+                }
+                Ok(None) => {
+                    eof = true;
+                    break;
+                }
+                Err(e) => {
+                    let what = if gzip {
+                        format!("{name}: truncated or corrupt gzip after line {line_no}: {e}")
+                    } else {
+                        format!("{name}: read error after line {line_no}: {e}")
+                    };
+                    eprintln!("eql-detect: {what}");
+                    summary.input_errors.push(what);
+                    eof = true;
+                    break;
+                }
+            }
+        }
+        let mut start = 0;
+        let lines: Vec<&[u8]> = ends
+            .iter()
+            .map(|&(end, _)| {
+                let l = &data[start..end];
+                start = end;
+                l
+            })
+            .collect();
+        let outcomes = det.push_batch(&lines, opts.threads, &mut |a| sink.emit(a));
+        for (outcome, &(_, no)) in outcomes.iter().zip(&ends) {
+            if let LineOutcome::Skipped(reason) = outcome {
+                summary.note_skip(reason.as_str(), || format!("{name}:{no}"));
+            }
+        }
+        if let Some(s) = sink.stop() {
+            return Some(s);
+        }
+        if eof {
+            return None;
+        }
+    }
 }
 
 /// True when stdin cannot be carrying NDJSON: a terminal, or a character device such as

@@ -4,6 +4,14 @@ use std::fmt::Write as _;
 
 use eql_runtime::rule::{Rule, RuleMeta};
 
+/// A rule file loaded for `--rule-file`, evaluated by the reference interpreter.
+pub fn interpreted(path: &std::path::Path) -> Result<eql_runtime::detector::AnyRule, String> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("eql-detect: {shown}: {e}"))?;
+    let rule = eql_interp::Interpreted::from_file(&shown, &text)?;
+    Ok(eql_runtime::detector::AnyRule::Value(Box::new(rule)))
+}
+
 /// Every compiled rule, in a fixed order (the order of the summary's per-rule lines).
 pub fn compiled() -> Vec<Box<dyn Rule>> {
     vec![Box::new(eql_runtime::eql_rule!("rules/imds.eql"))]

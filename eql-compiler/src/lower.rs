@@ -365,7 +365,7 @@ impl Lower {
             },
             FieldType::Ip => match &lit {
                 Literal::String(s) => match s.parse::<IpAddr>() {
-                    Ok(ip) => Test::IpCmp(eq_for_ne(op), ip),
+                    Ok(ip) => Test::IpCmp(eq_for_ne(op), ip.to_canonical()),
                     Err(_) => {
                         self.error(Diagnostic::error(
                             format!(
@@ -561,7 +561,8 @@ impl Lower {
                 FieldType::Ip => match &lit {
                     Literal::String(s) if s.parse::<IpAddr>().is_ok() => {
                         if let Ok(ip) = s.parse::<IpAddr>() {
-                            alts.push(leaf(fx, Test::IpCmp(CmpOp::Eq, ip), false));
+                            // Elasticsearch stores IPv4 as IPv4-mapped IPv6: one address, two texts.
+                            alts.push(leaf(fx, Test::IpCmp(CmpOp::Eq, ip.to_canonical()), false));
                         }
                     }
                     _ => self.error(Diagnostic::error(

@@ -118,10 +118,15 @@ const PATTERNS: &[&str] = &[
 
 const REGEXES: &[&str] = &["cu.*", "[a-c]url", "c(u|U)rl", ".*\\.exe", "[0-9]+", "é.*"];
 
-/// Address literals. No IPv4-mapped form (`::ffff:a.b.c.d`) yet: lowering keeps such a literal
-/// as IPv6, so the compiled `==` never matches the IPv4 value Elasticsearch treats as equal
-/// (reported; the events still carry mapped values).
-const IPS: &[&str] = &["169.254.169.254", "10.0.0.1", "fe80::1", "::1", "fe80::0:1"];
+/// Address literals, including the IPv4-mapped form Elasticsearch treats as the IPv4 address.
+const IPS: &[&str] = &[
+    "169.254.169.254",
+    "::ffff:169.254.169.254",
+    "10.0.0.1",
+    "fe80::1",
+    "::1",
+    "fe80::0:1",
+];
 
 const NUMBERS: &[&str] = &["42", "0", "-1", "1.5", "100", "4"];
 

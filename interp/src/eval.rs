@@ -94,8 +94,27 @@ fn is_script(e: &Expr) -> bool {
         ExprKind::Match { operand, .. } | ExprKind::In { operand, .. } => {
             is_field(operand).is_none()
         }
+        // `cidrMatch(field, "blocks"…)` is a terms query on the ip field, not a script: under
+        // `not` it is a must_not, true on a missing field.
+        ExprKind::Call { .. } => cidr_query(e).is_none(),
         _ => true,
     }
+}
+
+/// The field and constant blocks of a `cidrMatch` that Elasticsearch runs as a query.
+fn cidr_query(e: &Expr) -> Option<(&str, &[Expr])> {
+    let ExprKind::Call { name, args, .. } = &e.kind else {
+        return None;
+    };
+    if !name.eq_ignore_ascii_case("cidrMatch") {
+        return None;
+    }
+    let (first, blocks) = args.split_first()?;
+    let field = is_field(first)?;
+    blocks
+        .iter()
+        .all(|b| matches!(b.kind, ExprKind::Literal(Literal::String(_))))
+        .then_some((field, blocks))
 }
 
 /// `a op b` is `b flip(op) a`.
@@ -211,6 +230,23 @@ impl Ctx<'_> {
                 });
                 found != *negated
             }
+            ExprKind::Call { .. } => match cidr_query(e) {
+                Some((field, blocks)) => {
+                    let blocks: Vec<_> = blocks
+                        .iter()
+                        .filter_map(|b| match &b.kind {
+                            ExprKind::Literal(Literal::String(s)) => parse_cidr(s),
+                            _ => None,
+                        })
+                        .collect();
+                    self.values(field).iter().any(|v| {
+                        v.as_str()
+                            .and_then(parse_ip)
+                            .is_some_and(|ip| blocks.iter().any(|&b| value::in_cidr(ip, b)))
+                    })
+                }
+                None => false,
+            },
             _ => false,
         }
     }

@@ -6,7 +6,8 @@
 //! interval, any string, empty language). The translation covers literals, `.`, `* + ?`,
 //! `{n}`, `{n,}`, `{n,m}`, `|`, groups, bracket classes with ranges and `^` negation, `\`
 //! escapes of punctuation and quoted strings. Everything else is rejected, never guessed. The
-//! case-insensitive form expands each literal character to Lucene's `[p alt(p)]` pair.
+//! case-insensitive form expands each ASCII letter to its `[pP]` pair (Lucene's
+//! `ASCII_CASE_INSENSITIVE`, the flag Elasticsearch sets).
 
 use crate::wildcard::alt;
 
@@ -17,7 +18,8 @@ pub fn translate(lucene: &str, insensitive: bool) -> Result<String, String> {
     let mut i = 0;
     let mut depth = 0usize;
     let lit = |c: char, out: &mut String| {
-        if insensitive && alt(c) != c {
+        // Elasticsearch sets Lucene's ASCII_CASE_INSENSITIVE flag: only ASCII letters fold.
+        if insensitive && c.is_ascii_alphabetic() && alt(c) != c {
             out.push('[');
             out.push_str(&class_escape(c));
             out.push_str(&class_escape(alt(c)));

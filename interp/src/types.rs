@@ -27,6 +27,8 @@ pub enum FieldType {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FieldTypes {
     types: HashMap<String, FieldType>,
+    /// The type of a field the table does not list (`None`: typed per value).
+    unmapped: Option<FieldType>,
 }
 
 /// ECS fields of type `ip` that detection rules compare.
@@ -98,9 +100,13 @@ impl FieldTypes {
         FieldTypes::default()
     }
 
-    /// The ECS fields rules compare as addresses, numbers or dates; everything else per value.
+    /// The ECS fields rules compare as addresses, numbers or dates; every other field is a
+    /// keyword, as Elastic Defend's index templates map them (and as the compiler assumes).
     pub fn ecs() -> FieldTypes {
-        let mut t = FieldTypes::default();
+        let mut t = FieldTypes {
+            unmapped: Some(FieldType::Keyword),
+            ..FieldTypes::default()
+        };
         for f in ECS_IP {
             t.set(f, FieldType::Ip);
         }
@@ -120,7 +126,7 @@ impl FieldTypes {
 
     /// The mapped type of `field`, if any (aliases are returned as such).
     pub fn get(&self, field: &str) -> Option<&FieldType> {
-        self.types.get(field)
+        self.types.get(field).or(self.unmapped.as_ref())
     }
 
     /// The field whose values `field` has: the alias target, or the field itself.
@@ -207,6 +213,7 @@ mod tests {
         let t = FieldTypes::ecs();
         assert_eq!(t.get("destination.ip"), Some(&FieldType::Ip));
         assert_eq!(t.get("process.pid"), Some(&FieldType::Number));
-        assert_eq!(t.get("process.name"), None);
+        // Elastic Defend maps every other ECS field it writes as keyword, as the compiler assumes.
+        assert_eq!(t.get("process.name"), Some(&FieldType::Keyword));
     }
 }

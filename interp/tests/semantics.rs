@@ -83,7 +83,8 @@ fn typed_comparisons() {
 
 #[test]
 fn functions() {
-    let d = proc(json!({"p": "C:\\Windows\\System32\\cmd.exe", "n": 7}));
+    // A numeric ECS field: other fields are keywords, as in Elastic Defend's mapping.
+    let d = proc(json!({"p": "C:\\Windows\\System32\\cmd.exe", "process": {"pid": 7}}));
     assert!(hit(
         r#"process where between(p, "\\", "\\") == "Windows""#,
         d.clone()
@@ -97,13 +98,16 @@ fn functions() {
         d.clone()
     ));
     assert!(hit(r#"process where indexOf(p, "cmd") == 20"#, d.clone()));
-    assert!(hit(r#"process where concat("a", n) == "a7""#, d.clone()));
+    assert!(hit(
+        r#"process where concat("a", process.pid) == "a7""#,
+        d.clone()
+    ));
     assert!(!hit(
         r#"process where concat("a", missing) == "a""#,
         d.clone()
     ));
     assert!(hit(
-        "process where n / 2 == 3 and divide(n, 2) == 3 and n % 4 == 3",
+        "process where process.pid / 2 == 3 and divide(process.pid, 2) == 3 and process.pid % 4 == 3",
         d.clone()
     ));
     assert!(hit(r#"process where number("0x10", 16) == 16"#, d.clone()));
@@ -138,4 +142,30 @@ fn unsupported_constructs_are_load_errors() {
             .unwrap_or_else(|| panic!("accepted {q}"));
         assert!(err.contains(what), "{q}: {err}");
     }
+}
+
+#[test]
+fn cidr_match_on_a_field_is_a_query_and_regex_folds_ascii_only() {
+    // A terms query on the ip field: `not` is a must_not, true when the field is missing.
+    let none = proc(json!({}));
+    assert!(hit(
+        r#"process where not cidrMatch(destination.ip, "169.254.0.0/16")"#,
+        none
+    ));
+    let inside = proc(json!({"destination": {"ip": ["10.0.0.1", "169.254.169.254"]}}));
+    assert!(hit(
+        r#"process where cidrMatch(destination.ip, "169.254.0.0/16")"#,
+        inside.clone()
+    ));
+    assert!(!hit(
+        r#"process where not cidrMatch(destination.ip, "169.254.0.0/16")"#,
+        inside
+    ));
+    // Lucene's ASCII_CASE_INSENSITIVE: `é` does not fold to `É`, `c` folds to `C`.
+    let e = proc(json!({"process": {"command_line": "Éc"}}));
+    assert!(!hit(
+        r#"process where process.command_line regex~ "é.*""#,
+        e.clone()
+    ));
+    assert!(hit(r#"process where process.command_line regex~ "ÉC""#, e));
 }

@@ -106,8 +106,9 @@ struct RunArgs {
     /// Run only the rules given with --rule-file, not the ones compiled into the binary.
     #[arg(long, requires = "rule_file")]
     no_builtin_rules: bool,
-    /// Threads that decode and evaluate lines (sequences and alerts stay in input order, so the
-    /// output is the same for any number). Default: the available cores. --strict uses one.
+    /// Threads that decode and evaluate lines of files (sequences and alerts stay in input order,
+    /// so the output is the same for any number). Default: the available cores. Standard input
+    /// (possibly a live stream) and --strict use one, so each line is handled as it arrives.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
     threads: Option<u32>,
 }
@@ -500,7 +501,9 @@ fn read_source(
     }
     let mut reader = LineReader::new(opened.reader, opts.max_line);
     let mut line_no: u64 = 0;
-    let stop = if opts.threads > 1 {
+    // A pipe may be a live stream: each line is handled as it arrives, never held for a batch.
+    let batched = opts.threads > 1 && !matches!(source, Source::Stdin);
+    let stop = if batched {
         read_batched(
             &mut reader,
             &name,

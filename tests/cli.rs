@@ -814,3 +814,50 @@ fn a_tiny_state_budget_evicts_and_reports_it() {
     let s = summary(&out);
     assert!(s["rules"][0]["evicted_keys"].as_u64().unwrap() > 0, "{s}");
 }
+
+#[test]
+fn threads_and_the_interpreted_rule_file_give_the_same_alerts() {
+    let (path, truth) = generated(20_000, 5, 2000);
+    let file = path.to_str().unwrap();
+    let base = ["--format", "ndjson", "--no-alert-cap", "--quiet"];
+    let outputs: Vec<Vec<u8>> = [
+        &["--threads", "1"][..],
+        &["--threads", "2"][..],
+        &["--threads", "2", "--validate"][..],
+        &["--no-builtin-rules", "--rule-file", "rules/imds.eql"][..],
+    ]
+    .iter()
+    .map(|extra| {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend_from_slice(extra);
+        args.push(file);
+        let out = run(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    })
+    .collect();
+    let n = outputs[0].iter().filter(|&&b| b == b'\n').count() as u64;
+    assert_eq!(n, truth["true_sequences"].as_u64().unwrap());
+    for (i, o) in outputs.iter().enumerate().skip(1) {
+        assert!(
+            o == &outputs[0],
+            "run {i} differs from the one-thread compiled run"
+        );
+    }
+}
+
+#[test]
+fn a_bad_rule_file_is_reported_with_its_location() {
+    let bad = tmp("bad-rule.eql");
+    std::fs::write(&bad, "process where process.name = \"curl\"\n").unwrap();
+    let out = run(&["--rule-file", bad.to_str().unwrap(), "--quiet"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad-rule.eql:1:"), "{err}");
+    assert!(err.contains("=="), "{err}");
+}

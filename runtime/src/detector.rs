@@ -30,7 +30,10 @@ use crate::time::parse_timestamp;
 pub struct Config {
     /// How far behind the clock an event may arrive and still be joined in order (nanoseconds).
     pub lateness_nanos: u64,
-    /// State budget per sequence rule, in bytes (pending events are held as their documents).
+    /// Memory budget for detection state, in bytes: three quarters for each sequence rule's
+    /// pending sequences (held as their documents), one quarter for the reorder buffer. Past it
+    /// the least recently touched keys are evicted, and waiting hits are released early; both
+    /// are counted.
     pub max_state_bytes: usize,
     /// Honour each rule's `max_signals` per `interval` of event time, as Kibana's executor does.
     pub alert_cap: bool,
@@ -177,6 +180,9 @@ pub struct Stats {
     pub future_events: u64,
     /// Far-ahead events dropped because too many were waiting.
     pub future_dropped: u64,
+    /// Hits released from the reorder buffer before the clock had passed them by `lateness`,
+    /// because the buffer was full (a later, older event is then late).
+    pub released_early: u64,
     /// Per rule, in the order given to [`Detector::new`].
     pub rules: Vec<RuleStats>,
 }
@@ -306,6 +312,25 @@ struct Buffered {
     ordinal: Ordinal,
     rule: usize,
     hit: Hit,
+    /// Bytes charged to the reorder buffer for this hit.
+    bytes: usize,
+}
+
+/// What a buffered hit costs: its document, its keys, and bookkeeping.
+fn hit_bytes(hit: &Hit) -> usize {
+    let keys: usize = hit
+        .stages
+        .iter()
+        .flat_map(|(_, ks)| ks.iter())
+        .chain(hit.until.iter())
+        .map(|k| {
+            k.iter()
+                .map(|v| 24 + v.as_ref().map_or(0, |s| s.len()))
+                .sum::<usize>()
+                + 16
+        })
+        .sum();
+    hit.event.raw.len() + keys + 96
 }
 
 impl PartialEq for Buffered {
@@ -336,6 +361,8 @@ pub struct Detector {
     clock: Option<i64>,
     released: Option<Ordinal>,
     buffer: BinaryHeap<Reverse<Buffered>>,
+    /// Bytes held by `buffer`.
+    buffer_bytes: usize,
     jump_streak: u32,
     held_future: usize,
     prefilter: Option<Prefilter>,
@@ -373,10 +400,11 @@ impl Detector {
                             meta.name
                         )));
                     }
+                    // Three quarters of the budget for pending sequences, one for the reorder buffer.
                     let engine = SequenceEngine::new(
                         spec.stages.len(),
                         spec.maxspan_nanos,
-                        cfg.max_state_bytes,
+                        cfg.max_state_bytes - cfg.max_state_bytes / 4,
                     );
                     Some((spec, engine))
                 }
@@ -407,6 +435,7 @@ impl Detector {
             clock: None,
             released: None,
             buffer: BinaryHeap::new(),
+            buffer_bytes: 0,
             jump_streak: 0,
             held_future: 0,
             prefilter,
@@ -693,7 +722,14 @@ impl Detector {
             self.held_future += 1;
             self.stats.future_events += 1;
         }
-        self.buffer.push(Reverse(Buffered { ordinal, rule, hit }));
+        let bytes = hit_bytes(&hit);
+        self.buffer_bytes += bytes;
+        self.buffer.push(Reverse(Buffered {
+            ordinal,
+            rule,
+            hit,
+            bytes,
+        }));
     }
 
     fn advance_clock(&mut self, ts: i64) {
@@ -722,13 +758,21 @@ impl Detector {
             Some(c) => c.saturating_sub(self.cfg.lateness_nanos.min(i64::MAX as u64) as i64),
             None => return,
         };
+        // A quarter of the state budget holds hits waiting for their place in time; past it the
+        // oldest go early (counted), so a flood of matching events cannot grow memory.
+        let budget = self.cfg.max_state_bytes / 4;
         while let Some(Reverse(top)) = self.buffer.peek() {
-            if !all && top.ordinal.timestamp > horizon {
+            let over_budget = self.buffer_bytes > budget;
+            if !all && top.ordinal.timestamp > horizon && !over_budget {
                 break;
             }
             let Some(Reverse(item)) = self.buffer.pop() else {
                 break;
             };
+            self.buffer_bytes -= item.bytes;
+            if !all && item.ordinal.timestamp > horizon {
+                self.stats.released_early += 1;
+            }
             if self.clock.is_some_and(|c| item.ordinal.timestamp > c) {
                 self.held_future = self.held_future.saturating_sub(1);
             }

@@ -76,8 +76,9 @@ struct RunArgs {
     /// How far out of timestamp order an event may arrive and still be joined (e.g. 2s, 500ms).
     #[arg(long, default_value = "5s", value_parser = parse_dur)]
     lateness: u64,
-    /// State budget per sequence rule; the oldest keys are evicted beyond it (counted).
-    #[arg(long, default_value = "64MiB", value_parser = parse_size)]
+    /// Memory budget for detection state per sequence rule (¾ pending sequences, ¼ reorder
+    /// buffer); beyond it the oldest keys are evicted and waiting events released early (counted).
+    #[arg(long, default_value = "40MiB", value_parser = parse_size)]
     max_state_bytes: u64,
     /// Stop with exit code 3 at the first line that cannot be evaluated (implies --validate).
     #[arg(long)]

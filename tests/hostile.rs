@@ -2,7 +2,7 @@
 //! the [`Detector`] (compiled rule with the prefilter on and off, and the interpreter) and through
 //! the `eql-detect` binary. The rules these tests pin are written down in docs/hostile-input.md.
 //!
-//! `HOSTILE_FULL=1` runs the 1 M-key state test at the default 64 MiB budget and leaves the stream
+//! `HOSTILE_FULL=1` runs the 1 M-key state test at the default 40 MiB budget and leaves the stream
 //! in `target/tmp/hostile/keys_1m.ndjson` for a peak-RSS measurement of the release binary.
 
 use std::io::Write;

@@ -53,7 +53,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             lateness_nanos: 5_000_000_000,
-            max_state_bytes: 64 << 20,
+            max_state_bytes: 40 << 20,
             alert_cap: true,
             max_clock_jump_nanos: 3_600_000_000_000,
             jump_confirmations: 64,
@@ -325,12 +325,13 @@ fn hit_bytes(hit: &Hit) -> usize {
         .chain(hit.until.iter())
         .map(|k| {
             k.iter()
-                .map(|v| 24 + v.as_ref().map_or(0, |s| s.len()))
+                .map(|v| 40 + v.as_ref().map_or(0, |s| s.len()))
                 .sum::<usize>()
-                + 16
+                + 32
         })
         .sum();
-    hit.event.raw.len() + keys + 96
+    // The heap entry, the stage and key vectors, the document's `Arc` header, and rounding.
+    hit.event.raw.len() + keys + 224
 }
 
 impl PartialEq for Buffered {

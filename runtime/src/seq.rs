@@ -129,8 +129,11 @@ impl KeyState {
 }
 
 /// Fixed overhead charged per key and per pending event, on top of the key and document bytes.
-const KEY_OVERHEAD: usize = 96;
-const EVENT_OVERHEAD: usize = 48;
+/// Calibrated against the resident memory of a 1 M-key flood: the hash table's slot with its
+/// growth slack and the boxed slots, and per event its `Vec` entry, `Arc` header and allocator
+/// rounding, so that the budget bounds what the process really holds.
+const KEY_OVERHEAD: usize = 320;
+const EVENT_OVERHEAD: usize = 112;
 
 /// The keyed state machine of one sequence rule.
 #[derive(Debug)]
@@ -400,7 +403,7 @@ impl SequenceEngine {
 
 fn key_bytes(key: &Key) -> usize {
     key.iter()
-        .map(|v| 24 + v.as_ref().map_or(0, |s| s.len()))
+        .map(|v| 40 + v.as_ref().map_or(0, |s| s.len()))
         .sum()
 }
 

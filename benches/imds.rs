@@ -62,7 +62,9 @@ fn bench(c: &mut Criterion) {
     let mut doc = Doc::new();
     let mut stage_hits = [0u64; 2];
     for l in &lines {
-        let ev = doc.parse(rule.schema(), l).expect("generated lines are valid");
+        let ev = doc
+            .parse(rule.schema(), l)
+            .expect("generated lines are valid");
         let mask = rule.eval(&ev);
         stage_hits[0] += mask & 1;
         stage_hits[1] += (mask >> 1) & 1;
@@ -96,7 +98,11 @@ fn bench(c: &mut Criterion) {
             "{name} finds the injected sequences"
         );
         g.bench_function(name, |b| {
-            b.iter_batched(|| (), |()| detect(&lines, prefilter, threads), BatchSize::PerIteration)
+            b.iter_batched(
+                || (),
+                |()| detect(&lines, prefilter, threads),
+                BatchSize::PerIteration,
+            )
         });
     }
     g.finish();

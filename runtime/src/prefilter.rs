@@ -11,7 +11,7 @@
 //! literal, a superset of both `==` and `:` (the compiler gives no literal for a case-insensitive
 //! pattern with non-ASCII letters, whose Unicode case alternatives ASCII folding would miss).
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, MatchKind};
 
 /// The union of every rule's literals.
 #[derive(Debug, Clone)]
@@ -37,16 +37,12 @@ impl Prefilter {
         }
         all.sort_unstable();
         all.dedup();
+        // The automaton kind is left to aho-corasick: a full DFA over many case-insensitive
+        // literals takes longer to build than a short run spends scanning.
         let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostFirst)
-            .kind(Some(AhoCorasickKind::DFA))
             .build(&all)
-            .or_else(|_| {
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .build(&all)
-            })
             .ok()?;
         Some(Prefilter {
             automaton,

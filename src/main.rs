@@ -74,8 +74,11 @@ struct RunArgs {
     #[arg(long, default_value = "16MiB", value_parser = parse_size)]
     max_line_bytes: u64,
     /// How far out of timestamp order an event may arrive and still be joined (e.g. 2s, 500ms).
-    #[arg(long, default_value = "5s", value_parser = parse_dur)]
-    lateness: u64,
+    /// Default: 5s when standard input is read (a live stream alerts at most that late);
+    /// unbounded for files, which are then joined in timestamp order like Elasticsearch does,
+    /// within the memory budget of the reorder buffer.
+    #[arg(long, value_parser = parse_dur)]
+    lateness: Option<u64>,
     /// Memory budget for detection state per sequence rule (¾ pending sequences, ¼ reorder
     /// buffer); beyond it the oldest keys are evicted and waiting events released early (counted).
     #[arg(long, default_value = "40MiB", value_parser = parse_size)]
@@ -381,7 +384,13 @@ fn run_detect(args: &RunArgs) -> ExitCode {
         .map(|r| (r.meta().name.to_owned(), r.meta().rule_id.to_owned()))
         .collect();
     let cfg = Config {
-        lateness_nanos: args.lateness,
+        lateness_nanos: args
+            .lateness
+            .unwrap_or(if sources.contains(&Source::Stdin) {
+                5_000_000_000
+            } else {
+                u64::MAX
+            }),
         max_state_bytes: usize::try_from(args.max_state_bytes).unwrap_or(usize::MAX),
         alert_cap: !args.no_alert_cap,
         // --strict promises to stop at the first bad line, so every line must be looked at.

@@ -861,3 +861,52 @@ fn a_bad_rule_file_is_reported_with_its_location() {
     assert!(err.contains("bad-rule.eql:1:"), "{err}");
     assert!(err.contains("=="), "{err}");
 }
+
+/// Files are joined in timestamp order whatever their order on disk (as Elasticsearch sorts a
+/// search), within the reorder buffer's memory budget; standard input keeps the 5 s bound.
+#[test]
+fn an_unsorted_file_is_joined_in_timestamp_order() {
+    let doc = |ts: &str, cat: &str, host: &str, parent: &str| {
+        let (event, extra) = if cat == "process" {
+            (
+                r#"{"category":["process"],"type":["start"],"action":"exec"}"#,
+                r#""process":{"name":"curl","parent":{"entity_id":"PARENT"}}"#,
+            )
+        } else {
+            (
+                r#"{"category":["network"],"action":"connection_attempted"}"#,
+                r#""destination":{"ip":"169.254.169.254"},"process":{"parent":{"entity_id":"PARENT"}}"#,
+            )
+        };
+        format!(
+            r#"{{"@timestamp":"{ts}","event":{event},"host":{{"id":"{host}","os":{{"type":"linux"}}}},{}}}"#,
+            extra.replace("PARENT", parent)
+        )
+    };
+    let lines = [
+        doc("2024-10-18T12:00:00Z", "network", "h7", "x"),
+        doc("2024-10-18T12:01:00Z", "network", "h7", "x"),
+        // Ten minutes of other traffic later, the pair from 11:59:59 arrives.
+        doc("2024-10-18T11:59:59Z", "process", "h1", "p1"),
+        doc("2024-10-18T11:59:59.500Z", "network", "h1", "p1"),
+    ];
+    let input = lines.join("\n") + "\n";
+    let path = tmp("unsorted.ndjson");
+    std::fs::write(&path, &input).unwrap();
+    let args = ["--format", "ndjson", "--summary", "json"];
+
+    let mut file_args = args.to_vec();
+    file_args.push(path.to_str().unwrap());
+    let out = run(&file_args);
+    assert_eq!(
+        alerts(&out).len(),
+        1,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(summary(&out)["late_events"], 0);
+
+    let out = run_stdin(&args, input.as_bytes());
+    assert!(alerts(&out).is_empty());
+    assert_eq!(summary(&out)["late_events"], 2);
+}

@@ -3,10 +3,12 @@
 //! Every case streams its events through the [`Detector`] with the rule compiled by `eql_rule!` and
 //! compares the alerts (as event names, in order) with the expectation written in the case file.
 
+mod common;
+
 use std::collections::HashMap;
 
 use eql_runtime::detector::{Alert, AnyRule, Config, Detector};
-use eql_runtime::rule::{Rule, ValueRule};
+use eql_runtime::rule::Rule;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -121,14 +123,6 @@ fn imds() -> Box<dyn Rule> {
     Box::new(eql_macro::eql_rule!("rules/imds.eql"))
 }
 
-/// The same rule file, interpreted at run time.
-fn imds_interpreted() -> AnyRule {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/imds.eql");
-    let text = std::fs::read_to_string(path).expect("rule file");
-    let rule = eql_interp::Interpreted::from_file(path, &text).expect("rule loads");
-    AnyRule::Value(Box::new(rule) as Box<dyn ValueRule>)
-}
-
 fn run(rule: impl Into<AnyRule>, lines: &[String]) -> (Vec<Alert>, u64) {
     let mut det =
         Detector::with_rules(vec![rule.into()], Config::default()).expect("rule set runs");
@@ -165,7 +159,7 @@ fn imds_cases() {
             .collect();
         for (engine, rule) in [
             ("compiled", AnyRule::from(imds())),
-            ("interpreted", imds_interpreted()),
+            ("interpreted", common::interpreted()),
         ] {
             let (alerts, late) = run(rule, &lines);
             let got: Vec<Vec<String>> = alerts

@@ -4,22 +4,14 @@
 //!
 //! `DIFF_CASES=N` raises the number of generated streams (the long local mode).
 
+mod common;
+
+use common::{compiled, interpreted};
 use eql_runtime::detector::{AnyRule, Config, Detector};
-use eql_runtime::rule::{Rule, ValueRule};
+
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PropConfig, TestRunner};
 use serde_json::{json, Map, Value};
-
-fn compiled() -> AnyRule {
-    AnyRule::Compiled(Box::new(eql_macro::eql_rule!("rules/imds.eql")) as Box<dyn Rule>)
-}
-
-fn interpreted() -> AnyRule {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/imds.eql");
-    let text = std::fs::read_to_string(path).expect("rule file");
-    let rule = eql_interp::Interpreted::from_file(path, &text).expect("rule loads");
-    AnyRule::Value(Box::new(rule) as Box<dyn ValueRule>)
-}
 
 /// Lines the prefilter decided, over all runs (to show the prefilter was exercised).
 static PREFILTERED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

@@ -5,22 +5,13 @@
 //! `HOSTILE_FULL=1` runs the 1 M-key state test at the default 40 MiB budget and leaves the stream
 //! in `target/tmp/hostile/keys_1m.ndjson` for a peak-RSS measurement of the release binary.
 
+mod common;
+
+use common::{compiled, interpreted};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
 use eql_runtime::detector::{Alert, AnyRule, Config, Detector, LineOutcome, SkipReason, Stats};
-use eql_runtime::rule::{Rule, ValueRule};
-
-fn compiled() -> AnyRule {
-    AnyRule::Compiled(Box::new(eql_macro::eql_rule!("rules/imds.eql")) as Box<dyn Rule>)
-}
-
-fn interpreted() -> AnyRule {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/imds.eql");
-    let text = std::fs::read_to_string(path).expect("rule file");
-    let rule = eql_interp::Interpreted::from_file(path, &text).expect("rule loads");
-    AnyRule::Value(Box::new(rule) as Box<dyn ValueRule>)
-}
 
 /// The three ways a line is judged: compiled with and without the prefilter, interpreted.
 fn engines() -> Vec<(&'static str, AnyRule, bool)> {
@@ -33,26 +24,7 @@ fn engines() -> Vec<(&'static str, AnyRule, bool)> {
 
 /// 2024-10-18T12:00:00Z plus `ms` milliseconds (may be negative or far).
 fn ts(ms: i64) -> String {
-    let nanos = 1_729_252_800_000_000_000i128 + i128::from(ms) * 1_000_000;
-    let secs = nanos.div_euclid(1_000_000_000) as i64;
-    let frac = nanos.rem_euclid(1_000_000_000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:09}Z",
-        sod / 3600,
-        sod / 60 % 60,
-        sod % 60
-    )
+    common::rfc3339(1_729_252_800_000_000_000i64.saturating_add(ms.saturating_mul(1_000_000)))
 }
 
 /// Stage 1 (branch 1): curl exec on host h1 under `parent`.

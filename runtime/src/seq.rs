@@ -306,49 +306,35 @@ impl SequenceEngine {
     pub fn sweep(&mut self) {
         self.since_sweep = 0;
         let now = self.now;
-        if let Some(span) = self.maxspan {
-            let mut freed = 0;
-            let mut retired = 0;
-            let mut expired = 0;
-            self.keys.retain(|_, state| {
+        let maxspan = self.maxspan;
+        let (mut freed, mut retired, mut expired) = (0, 0, 0);
+        self.keys.retain(|_, state| {
+            // Without maxspan a pending sequence never expires; with it, one whose first event
+            // is more than maxspan behind the stream can no longer complete.
+            if let Some(span) = maxspan {
                 for slot in state.slots.iter_mut() {
                     let dead = slot
                         .as_ref()
                         .is_some_and(|p| (now as i128 - p.first() as i128) > span as i128);
-                    if dead {
-                        if let Some(p) = slot.take() {
-                            let b = pending_bytes(&p);
-                            state.bytes -= b;
-                            freed += b;
-                            expired += 1;
-                        }
+                    if let Some(p) = slot.take_if(|_| dead) {
+                        let b = pending_bytes(&p);
+                        state.bytes -= b;
+                        freed += b;
+                        expired += 1;
                     }
                 }
-                // An `until` mark matters only while something is pending.
-                let keep = !state.is_empty();
-                if !keep {
-                    freed += state.bytes;
-                    retired += 1;
-                }
-                keep
-            });
-            self.bytes -= freed;
-            self.stats.retired_keys += retired;
-            self.stats.expired_maxspan += expired;
-        } else {
-            let mut freed = 0;
-            let mut retired = 0;
-            self.keys.retain(|_, state| {
-                let keep = !state.is_empty();
-                if !keep {
-                    freed += state.bytes;
-                    retired += 1;
-                }
-                keep
-            });
-            self.bytes -= freed;
-            self.stats.retired_keys += retired;
-        }
+            }
+            // An `until` mark matters only while something is pending.
+            let keep = !state.is_empty();
+            if !keep {
+                freed += state.bytes;
+                retired += 1;
+            }
+            keep
+        });
+        self.bytes -= freed;
+        self.stats.retired_keys += retired;
+        self.stats.expired_maxspan += expired;
         if self.bytes > self.max_bytes {
             self.evict();
         }

@@ -171,15 +171,6 @@ impl SequenceEngine {
         s
     }
 
-    /// Whether a sequence that started at `first` may still include an event at `ts`.
-    fn within(&self, first: i64, ts: i64) -> bool {
-        match self.maxspan {
-            // Inclusive, measured from the first event (`SequenceMatcher.exceedsMaxSpan`).
-            Some(span) => (ts as i128 - first as i128) <= span as i128,
-            None => true,
-        }
-    }
-
     /// Feeds one event's hits; hits must arrive in ordinal order. Completed sequences go to `out`.
     pub fn push(&mut self, hit: Hit, out: &mut impl FnMut(Completed)) {
         let ord = hit.event.ordinal;
@@ -268,12 +259,7 @@ impl SequenceEngine {
             state.slots[stage - 1] = Some(pending);
             return;
         }
-        let first = pending.first();
-        let within = match self.maxspan {
-            Some(span) => (ts as i128 - first as i128) <= span as i128,
-            None => true,
-        };
-        if !within {
+        if !within(self.maxspan, pending.first(), ts) {
             self.stats.expired_maxspan += 1;
             return;
         }
@@ -309,19 +295,14 @@ impl SequenceEngine {
         let maxspan = self.maxspan;
         let (mut freed, mut retired, mut expired) = (0, 0, 0);
         self.keys.retain(|_, state| {
-            // Without maxspan a pending sequence never expires; with it, one whose first event
-            // is more than maxspan behind the stream can no longer complete.
-            if let Some(span) = maxspan {
-                for slot in state.slots.iter_mut() {
-                    let dead = slot
-                        .as_ref()
-                        .is_some_and(|p| (now as i128 - p.first() as i128) > span as i128);
-                    if let Some(p) = slot.take_if(|_| dead) {
-                        let b = pending_bytes(&p);
-                        state.bytes -= b;
-                        freed += b;
-                        expired += 1;
-                    }
+            // A pending sequence whose first event is more than maxspan behind the stream can
+            // no longer complete (without maxspan, none expires).
+            for slot in state.slots.iter_mut() {
+                if let Some(p) = slot.take_if(|p| !within(maxspan, p.first(), now)) {
+                    let b = pending_bytes(&p);
+                    state.bytes -= b;
+                    freed += b;
+                    expired += 1;
                 }
             }
             // An `until` mark matters only while something is pending.
@@ -380,11 +361,12 @@ impl SequenceEngine {
         self.stats.evicted_keys += evicted;
         self.stats.evicted_pending += pending_lost;
     }
+}
 
-    /// Whether a maxspan-bounded engine could still complete anything started at `first`.
-    pub fn is_live(&self, first: i64) -> bool {
-        self.within(first, self.now)
-    }
+/// Whether a sequence that started at `first` may still include an event at `ts`: maxspan is
+/// inclusive and measured from the first event (`SequenceMatcher.exceedsMaxSpan`).
+fn within(maxspan: Option<u64>, first: i64, ts: i64) -> bool {
+    maxspan.is_none_or(|span| (ts as i128 - first as i128) <= span as i128)
 }
 
 fn key_bytes(key: &Key) -> usize {

@@ -323,12 +323,7 @@ fn hit_bytes(hit: &Hit) -> usize {
         .iter()
         .flat_map(|(_, ks)| ks.iter())
         .chain(hit.until.iter())
-        .map(|k| {
-            k.iter()
-                .map(|v| 40 + v.as_ref().map_or(0, |s| s.len()))
-                .sum::<usize>()
-                + 32
-        })
+        .map(|k| crate::seq::key_bytes(k) + 32)
         .sum();
     // The heap entry, the stage and key vectors, the document's `Arc` header, and rounding.
     hit.event.raw.len() + keys + 224

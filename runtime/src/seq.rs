@@ -369,7 +369,8 @@ fn within(maxspan: Option<u64>, first: i64, ts: i64) -> bool {
     maxspan.is_none_or(|span| (ts as i128 - first as i128) <= span as i128)
 }
 
-fn key_bytes(key: &Key) -> usize {
+/// What a join key costs in memory: each value's box and text.
+pub(crate) fn key_bytes(key: &Key) -> usize {
     key.iter()
         .map(|v| 40 + v.as_ref().map_or(0, |s| s.len()))
         .sum()

@@ -57,11 +57,28 @@ pub fn items(rule: &Rule, meta: &RuleMetadata, text: &MetaText<'_>, ty: &Ident) 
     });
     let meta_static = rule_meta(meta, text, &p);
     let (shape, eval) = shape(rule, &p);
-    let literals = crate::literals::literals(rule).map(|lits| {
+    let prefilter = crate::literals::requirement(rule).map(|terms| {
+        let terms = terms.iter().map(|term| {
+            let groups = term.iter().map(|g| {
+                let lits = g.lits.iter().map(|l| {
+                    let text = &l.text;
+                    match (&l.key, l.value) {
+                        (Some(key), true) => quote!(Lit::value(#text).under(#key)),
+                        (None, true) => quote!(Lit::value(#text)),
+                        _ => quote!(Lit::text(#text)),
+                    }
+                });
+                quote!(&[#(#lits),*])
+            });
+            quote!(&[#(#groups),*])
+        });
         quote! {
-            /// Text in the raw line of every event some stage can match (the prefilter).
-            fn literals(&self) -> ::core::option::Option<&'static [&'static str]> {
-                ::core::option::Option::Some(&[#(#lits),*])
+            /// What the raw line of every event some stage can match contains: any term, each
+            /// needing one literal of every group (the prefilter).
+            fn prefilter(&self) -> ::core::option::Option<#p::prefilter::Requirement> {
+                use #p::prefilter::Lit;
+                const TERMS: #p::prefilter::Requirement = &[#(#terms),*];
+                ::core::option::Option::Some(TERMS)
             }
         }
     });
@@ -90,7 +107,7 @@ pub fn items(rule: &Rule, meta: &RuleMetadata, text: &MetaText<'_>, ty: &Ident) 
             fn eval(&self, __ev: &#p::Event<'_>) -> u64 {
                 #eval
             }
-            #literals
+            #prefilter
         }
     }
 }

@@ -1,22 +1,31 @@
-//! Literals for the runtime's raw-line prefilter (`eql_runtime::prefilter`).
+//! The runtime's raw-line prefilter requirement (`eql_runtime::prefilter`).
 //!
-//! For each stage (and `until`) we look for a set of strings such that the raw JSON line of any
-//! event the stage matches contains at least one of them, compared ASCII case-insensitively. The
-//! runtime decodes every line that contains a backslash, so a literal may assume that string
-//! values appear verbatim between their quotes:
+//! For each stage (and `until`) we derive what the raw JSON line of any event the stage matches
+//! must contain, compared ASCII case-insensitively, as a disjunction of terms: each term a
+//! conjunction of groups, each group a disjunction of literals. The runtime decodes every line
+//! that contains a backslash, so a literal may assume that string values appear verbatim
+//! between their quotes:
 //!
 //! - an exact value `curl` gives `"curl"` (quotes included: far more selective than `curl`),
 //!   a prefix `python*` gives `"python`, a suffix `*.sh` gives `.sh"`, a substring its text, and a
 //!   general wildcard its longest literal run (with the quote when the run is at an end);
+//! - such literals lie inside a string value, and are marked so: the runtime then ignores
+//!   occurrences in object keys, which is what makes the category literal `"process"` useful;
 //! - values that could be written as a JSON number or boolean (`5`, `true`), which a keyword field
-//!   indexes as their text, drop the quotes;
-//! - `ip` and numeric fields, functions, ranges, `not`, and existence tests give nothing (their
-//!   textual forms vary); neither does a case-insensitive pattern with non-ASCII letters, whose
-//!   Unicode case alternatives an ASCII-folding search would miss.
+//!   indexes as their text, drop the quotes and the mark;
+//! - an IPv4 address on an `ip` field gives `a.b.c.d"` or `ffff:` (the text of any IPv6 form of
+//!   the IPv4-mapped address contains `ffff:`; dotted quads have no leading zeros);
+//! - other `ip` tests, numeric fields, functions, ranges, `not`, and existence tests give nothing
+//!   (their textual forms vary); neither does a case-insensitive pattern with non-ASCII letters,
+//!   whose Unicode case alternatives an ASCII-folding search would miss.
 //!
-//! `and` needs one operand's literals, `or` every operand's. Among the operands of an `and`, the
-//! literals of enumeration-like fields (`event.category`, `event.type`, `host.os.type`, …: present
-//! in nearly every event) are the last choice.
+//! `and` multiplies its operands' terms (up to [`MAX_TERMS`], dropping operands beyond that, which
+//! only weakens the requirement), `or` needs every operand to have a requirement and joins their
+//! terms.
+
+use std::net::IpAddr;
+
+use eql_syntax::ast::CmpOp;
 
 use crate::ecs::FieldType;
 use crate::ir::{MatcherKind, Pred, Rule, Shape, Test};
@@ -37,22 +46,61 @@ const ENUM_FIELDS: &[&str] = &[
     "network.transport",
 ];
 
-/// A candidate set of literals with a rough quality: `(not enum-like, shortest literal)`.
-#[derive(Clone, Debug)]
-struct Lits {
-    set: Vec<String>,
-    specific: bool,
+/// The most terms a stage's requirement may have.
+pub const MAX_TERMS: usize = 32;
+
+/// One literal: text the raw line contains, inside a string value when `value` is set.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Lit {
+    /// The text.
+    pub text: String,
+    /// It lies inside a string value (not an object key).
+    pub value: bool,
+    /// For a value: the last segment of the field's path, the key it must sit under.
+    pub key: Option<String>,
 }
 
-impl Lits {
+impl Lit {
+    /// This literal, as a value of the field `path`.
+    fn under(mut self, path: &str) -> Lit {
+        if self.value {
+            self.key = path.rsplit('.').next().map(str::to_string);
+        }
+        self
+    }
+}
+
+/// Any one of these literals.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    /// The literals.
+    pub lits: Vec<Lit>,
+    /// Not an enumeration-like field (those are in nearly every event).
+    pub specific: bool,
+}
+
+impl Group {
+    /// A rough quality: specific first, then longer shortest literal.
     fn score(&self) -> (bool, usize) {
-        let shortest = self.set.iter().map(String::len).min().unwrap_or(usize::MAX);
+        let shortest = self
+            .lits
+            .iter()
+            .map(|l| l.text.len())
+            .min()
+            .unwrap_or(usize::MAX);
         (self.specific, shortest)
     }
 }
 
-/// The prefilter literals of a rule, or `None` when some stage has none.
-pub fn literals(rule: &Rule) -> Option<Vec<String>> {
+/// Every one of these groups.
+pub type Term = Vec<Group>;
+
+/// Any one of these terms (none: the condition never holds).
+pub type Requirement = Vec<Term>;
+
+/// The prefilter requirement of a rule: the union of its stages', or `None` when some stage has
+/// none.
+pub fn requirement(rule: &Rule) -> Option<Requirement> {
     let mut conds: Vec<usize> = match &rule.shape {
         Shape::Event => vec![0],
         Shape::Sequence { stages, until, .. } => {
@@ -68,46 +116,99 @@ pub fn literals(rule: &Rule) -> Option<Vec<String>> {
     let mut all = Vec::new();
     for cond in conds {
         let stage = rule.stages.get(cond)?;
-        let mut and = vec![pred_lits(rule, &stage.pred)];
+        let mut parts = vec![pred_req(rule, &stage.pred)];
         if let Some(cat) = &stage.category {
-            and.push(Some(Lits {
-                set: vec![value_literal(cat, Where::Exact, false)?],
+            let path = &rule.fields.get(rule.category_field)?.path;
+            parts.push(Some(vec![vec![Group {
+                lits: vec![value_literal(cat, Where::Exact, false)?.under(path)],
                 specific: false,
-            }));
+            }]]));
         }
-        all.extend(best(and)?.set);
+        all.extend(and(parts.into_iter().flatten().collect())?);
     }
-    all.sort();
-    all.dedup();
-    if all.is_empty() || all.iter().any(String::is_empty) {
+    // The runtime searches for each term's first group before anything else: the best first.
+    for term in &mut all {
+        term.sort_by_key(|g| std::cmp::Reverse(g.score()));
+    }
+    if all
+        .iter()
+        .flatten()
+        .any(|g| g.lits.iter().any(|l| l.text.is_empty()))
+    {
         return None;
     }
     Some(all)
 }
 
-fn best(options: Vec<Option<Lits>>) -> Option<Lits> {
-    options.into_iter().flatten().max_by_key(|l| l.score())
+/// The conjunction of requirements (`None` when none of them requires anything).
+fn and(mut parts: Vec<Requirement>) -> Option<Requirement> {
+    if parts.is_empty() {
+        return None;
+    }
+    if parts.iter().any(Vec::is_empty) {
+        return Some(Vec::new());
+    }
+    // Single-term parts first (they do not multiply), then the most selective.
+    parts.sort_by_key(|p| {
+        let best = p
+            .iter()
+            .map(|t| t.iter().map(Group::score).max().unwrap_or((false, 0)))
+            .min()
+            .unwrap_or((false, 0));
+        (p.len(), std::cmp::Reverse(best))
+    });
+    let mut acc: Requirement = vec![Vec::new()];
+    for part in parts {
+        if acc.len() * part.len() > MAX_TERMS {
+            continue;
+        }
+        acc = acc
+            .iter()
+            .flat_map(|t| {
+                part.iter().map(move |u| {
+                    let mut term = t.clone();
+                    for g in u {
+                        if !term.contains(g) {
+                            term.push(g.clone());
+                        }
+                    }
+                    term
+                })
+            })
+            .collect();
+    }
+    Some(acc)
 }
 
-fn pred_lits(rule: &Rule, pred: &Pred) -> Option<Lits> {
+/// The disjunction of requirements: every operand must have one.
+fn or(parts: Vec<Option<Requirement>>) -> Option<Requirement> {
+    let mut terms: Requirement = Vec::new();
+    for p in parts {
+        terms.extend(p?);
+    }
+    if terms.len() <= MAX_TERMS {
+        return Some(terms);
+    }
+    // Too many: each term still implies its best group, so their union is a (weaker) requirement.
+    let mut lits: Vec<Lit> = Vec::new();
+    let mut specific = true;
+    for t in &terms {
+        let best = t.iter().max_by_key(|g| g.score())?;
+        specific &= best.specific;
+        lits.extend(best.lits.iter().cloned());
+    }
+    lits.sort();
+    lits.dedup();
+    Some(vec![vec![Group { lits, specific }]])
+}
+
+fn pred_req(rule: &Rule, pred: &Pred) -> Option<Requirement> {
     match pred {
-        // `False` never matches: an empty set requires nothing and adds nothing.
-        Pred::False => Some(Lits {
-            set: Vec::new(),
-            specific: true,
-        }),
+        // `False` never matches: no term.
+        Pred::False => Some(Vec::new()),
         Pred::True | Pred::Not(_) | Pred::Has(_) => None,
-        Pred::And(ps) => best(ps.iter().map(|p| pred_lits(rule, p)).collect()),
-        Pred::Or(ps) => {
-            let mut set = Vec::new();
-            let mut specific = true;
-            for p in ps {
-                let l = pred_lits(rule, p)?;
-                specific &= l.specific;
-                set.extend(l.set);
-            }
-            Some(Lits { set, specific })
-        }
+        Pred::And(ps) => and(ps.iter().filter_map(|p| pred_req(rule, p)).collect()),
+        Pred::Or(ps) => or(ps.iter().map(|p| pred_req(rule, p)).collect()),
         Pred::Any {
             field,
             test,
@@ -117,19 +218,40 @@ fn pred_lits(rule: &Rule, pred: &Pred) -> Option<Lits> {
                 return None;
             }
             let info = rule.fields.get(*field)?;
-            if info.ty != FieldType::Keyword {
-                return None;
-            }
-            let set = test_lits(rule, test)?;
-            Some(Lits {
-                set,
+            let lits = match info.ty {
+                FieldType::Keyword => test_lits(rule, test)?,
+                FieldType::Ip => ip_lits(test)?,
+                _ => return None,
+            };
+            let lits = lits.into_iter().map(|l| l.under(&info.path)).collect();
+            Some(vec![vec![Group {
+                lits,
                 specific: !ENUM_FIELDS.contains(&info.path.as_str()),
-            })
+            }]])
         }
     }
 }
 
-fn test_lits(rule: &Rule, test: &Test) -> Option<Vec<String>> {
+/// An IPv4 address compared for equality on an `ip` field.
+fn ip_lits(test: &Test) -> Option<Vec<Lit>> {
+    match test {
+        Test::IpCmp(CmpOp::Eq, IpAddr::V4(v4)) => Some(vec![
+            Lit {
+                text: format!("{v4}\""),
+                value: true,
+                key: None,
+            },
+            Lit {
+                text: "ffff:".to_string(),
+                value: true,
+                key: None,
+            },
+        ]),
+        _ => None,
+    }
+}
+
+fn test_lits(rule: &Rule, test: &Test) -> Option<Vec<Lit>> {
     match test {
         Test::Eq(s) => Some(vec![value_literal(s, Where::Exact, false)?]),
         Test::Matchers(ids) => {
@@ -173,7 +295,7 @@ enum Where {
 }
 
 /// The raw text a value with this literal must contain; `None` when there is none to rely on.
-fn value_literal(lit: &str, at: Where, ci: bool) -> Option<String> {
+fn value_literal(lit: &str, at: Where, ci: bool) -> Option<Lit> {
     if lit.is_empty() || (ci && lit.chars().any(|c| !c.is_ascii() && is_cased(c))) {
         return None;
     }
@@ -185,18 +307,27 @@ fn value_literal(lit: &str, at: Where, ci: bool) -> Option<String> {
             .iter()
             .any(|w| w.contains(&lit.to_ascii_lowercase()));
     if bare {
-        return Some(lit.to_string());
+        return Some(Lit {
+            text: lit.to_string(),
+            value: false,
+            key: None,
+        });
     }
-    Some(match at {
+    let text = match at {
         Where::Exact => format!("\"{lit}\""),
         Where::Prefix => format!("\"{lit}"),
         Where::Suffix => format!("{lit}\""),
         Where::Inside => lit.to_string(),
+    };
+    Some(Lit {
+        text,
+        value: true,
+        key: None,
     })
 }
 
 /// The longest literal run of a `*`/`?` pattern, anchored by a quote at either end.
-fn glob_literal(pat: &str, ci: bool) -> Option<String> {
+fn glob_literal(pat: &str, ci: bool) -> Option<Lit> {
     let runs: Vec<&str> = pat.split(['*', '?']).collect();
     let last = runs.len() - 1;
     let (i, run) = runs
@@ -219,55 +350,59 @@ fn is_cased(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{glob_literal, value_literal, Where};
+    use super::{glob_literal, value_literal, Lit, Where};
+
+    fn text(l: Option<Lit>) -> Option<String> {
+        l.map(|l| l.text)
+    }
 
     #[test]
     fn literal_shapes() {
         assert_eq!(
-            value_literal("curl", Where::Exact, true).as_deref(),
+            text(value_literal("curl", Where::Exact, true)).as_deref(),
             Some("\"curl\"")
         );
         assert_eq!(
-            value_literal("python", Where::Prefix, true).as_deref(),
+            text(value_literal("python", Where::Prefix, true)).as_deref(),
             Some("\"python")
         );
         assert_eq!(
-            value_literal(".sh", Where::Suffix, false).as_deref(),
+            text(value_literal(".sh", Where::Suffix, false)).as_deref(),
             Some(".sh\"")
         );
         assert_eq!(
-            value_literal("169.254.169.254", Where::Inside, true).as_deref(),
+            text(value_literal("169.254.169.254", Where::Inside, true)).as_deref(),
             Some("169.254.169.254")
         );
         // Could be a JSON number or boolean in a keyword field: no quotes.
         assert_eq!(
-            value_literal("443", Where::Exact, false).as_deref(),
+            text(value_literal("443", Where::Exact, false)).as_deref(),
             Some("443")
         );
         assert_eq!(
-            value_literal("tru", Where::Prefix, true).as_deref(),
+            text(value_literal("tru", Where::Prefix, true)).as_deref(),
             Some("tru")
         );
         // Case-insensitive non-ASCII letters: Unicode alternatives an ASCII search would miss.
-        assert_eq!(value_literal("straße", Where::Exact, true), None);
+        assert_eq!(text(value_literal("straße", Where::Exact, true)), None);
         assert_eq!(
-            value_literal("straße", Where::Exact, false).as_deref(),
+            text(value_literal("straße", Where::Exact, false)).as_deref(),
             Some("\"straße\"")
         );
-        assert_eq!(value_literal("", Where::Exact, false), None);
+        assert_eq!(text(value_literal("", Where::Exact, false)), None);
     }
 
     #[test]
     fn glob_runs() {
         assert_eq!(
-            glob_literal("/etc/rc*.d/*", true).as_deref(),
+            text(glob_literal("/etc/rc*.d/*", true)).as_deref(),
             Some("\"/etc/rc")
         );
         assert_eq!(
-            glob_literal("*\\system32\\*.exe", true).as_deref(),
+            text(glob_literal("*\\system32\\*.exe", true)).as_deref(),
             Some("\\system32\\")
         );
-        assert_eq!(glob_literal("a?c", false).as_deref(), Some("c\""));
-        assert_eq!(glob_literal("*?*", false), None);
+        assert_eq!(text(glob_literal("a?c", false)).as_deref(), Some("c\""));
+        assert_eq!(text(glob_literal("*?*", false)), None);
     }
 }

@@ -52,14 +52,37 @@ pub fn plan(rule: &Rule) -> String {
     for (i, st) in rule.stages.iter().enumerate() {
         let _ = writeln!(out, "stage_{i}: {}", st.canonical);
     }
-    match crate::literals::literals(rule) {
-        Some(lits) => {
+    match crate::literals::requirement(rule) {
+        Some(terms) => {
             let _ = writeln!(
                 out,
-                "prefilter: lines without a backslash or any of {} literals are not decoded:",
-                lits.len()
+                "prefilter: a line is decoded only if it has a backslash or satisfies one of {} \
+                 term(s) (literals match ASCII case-insensitively, inside string values under the \
+                 key before the colon, or anywhere when marked `any:`):",
+                terms.len()
             );
-            let _ = writeln!(out, "  {}", lits.join("  "));
+            for term in &terms {
+                let groups: Vec<String> = term
+                    .iter()
+                    .map(|g| {
+                        let lits: Vec<String> = g
+                            .lits
+                            .iter()
+                            .map(|l| match (&l.key, l.value) {
+                                (Some(key), true) => format!("{key}:{}", l.text),
+                                (None, true) => l.text.clone(),
+                                _ => format!("any:{}", l.text),
+                            })
+                            .collect();
+                        if lits.len() == 1 {
+                            lits.join("")
+                        } else {
+                            format!("({})", lits.join(" | "))
+                        }
+                    })
+                    .collect();
+                let _ = writeln!(out, "  {}", groups.join(" & "));
+            }
         }
         None => {
             let _ = writeln!(

@@ -18,7 +18,7 @@ use eql_compiler::__test::FieldType;
 use eql_interp::{FieldType as InterpType, FieldTypes, Interpreted};
 use eql_runtime::detector::{Alert, AnyRule, Config, Detector};
 use eql_runtime::event::Doc;
-use eql_runtime::prefilter::Prefilter;
+use eql_runtime::prefilter::{Lit, Prefilter, Requirement, Scratch};
 use eql_runtime::rule::ValueRule;
 use ireval::{IrRule, IrValueRule};
 use proptest::prelude::*;
@@ -477,6 +477,37 @@ fn serialise(fields: &[(String, Value)], ts: &str, style: Style) -> String {
 // Event queries: IR evaluation == interpreter, and the prefilter never hides a match.
 
 /// Counts of one run, reported at the end.
+/// The requirement as the generated code holds it (`&'static`; leaked, as this is a test).
+#[allow(clippy::type_complexity)]
+fn leak(terms: Vec<Vec<Vec<(String, bool, Option<String>)>>>) -> Requirement {
+    let terms: Vec<&'static [&'static [Lit]]> = terms
+        .into_iter()
+        .map(|t| {
+            let groups: Vec<&'static [Lit]> = t
+                .into_iter()
+                .map(|g| {
+                    let lits: Vec<Lit> = g
+                        .into_iter()
+                        .map(|(text, value, key)| {
+                            let text: &'static str = Box::leak(text.into_boxed_str());
+                            match (value, key) {
+                                (true, Some(key)) => {
+                                    Lit::value(text).under(Box::leak(key.into_boxed_str()))
+                                }
+                                (true, None) => Lit::value(text),
+                                (false, _) => Lit::text(text),
+                            }
+                        })
+                        .collect();
+                    &*Box::leak(lits.into_boxed_slice())
+                })
+                .collect();
+            &*Box::leak(groups.into_boxed_slice())
+        })
+        .collect();
+    Box::leak(terms.into_boxed_slice())
+}
+
 #[derive(Default, Debug)]
 struct Tally {
     rules: u64,
@@ -499,11 +530,8 @@ fn check_event_rule(
         }
     };
     let interp = interpreter(query, &ir)?;
-    let lits = eql_compiler::__test::literals(&ir);
-    let lit_refs: Option<Vec<&str>> = lits
-        .as_ref()
-        .map(|l| l.iter().map(String::as_str).collect());
-    let prefilter = lit_refs.as_deref().and_then(|l| Prefilter::new([Some(l)]));
+    let lits = eql_compiler::__test::requirement(&ir);
+    let prefilter = lits.clone().and_then(|r| Prefilter::new([Some(leak(r))]));
     let rule = IrRule::new(ir, query);
     let mut doc = Doc::new();
     for (fields, style) in events {
@@ -526,7 +554,7 @@ fn check_event_rule(
         );
         if let (Some(p), true) = (&prefilter, got != 0) {
             prop_assert!(
-                p.may_match(line.as_bytes()),
+                p.may_match(line.as_bytes(), &mut Scratch::default()),
                 "prefilter {:?} hides a match\nquery: {}\nline: {}",
                 lits,
                 query,

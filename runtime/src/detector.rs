@@ -46,6 +46,8 @@ pub struct Config {
     /// Decide lines that contain none of the rules' literals without decoding them (see
     /// [`crate::prefilter`]). Such lines are not validated as JSON. The detector rests the
     /// prefilter while more than a fifth of the lines pass it (then it costs more than it saves).
+    /// It applies only with an unbounded `lateness_nanos` (`u64::MAX`): with a finite one, every
+    /// line's timestamp moves the clock that decides what is late, so every line is decoded.
     pub prefilter: bool,
 }
 
@@ -230,9 +232,9 @@ impl AnyRule {
         }
     }
 
-    fn literals(&self) -> Option<&'static [&'static str]> {
+    fn prefilter(&self) -> Option<crate::prefilter::Requirement> {
         match self {
-            AnyRule::Compiled(r) => r.literals(),
+            AnyRule::Compiled(r) => r.prefilter(),
             AnyRule::Value(_) => None,
         }
     }
@@ -413,8 +415,10 @@ impl Detector {
                 cap_count: 0,
             });
         }
-        let prefilter = if cfg.prefilter {
-            Prefilter::new(slots.iter().map(|s| s.rule.literals()))
+        // With a finite lateness every line's timestamp moves the clock that decides what is
+        // late, so every line must be decoded for the answer not to depend on the prefilter.
+        let prefilter = if cfg.prefilter && cfg.lateness_nanos == u64::MAX {
+            Prefilter::new(slots.iter().map(|s| s.rule.prefilter()))
         } else {
             None
         };
@@ -540,7 +544,7 @@ impl Detector {
             return Err(SkipReason::Empty);
         }
         if let Some(p) = self.prefilter.as_ref().filter(|_| probe) {
-            if !p.may_match(line) {
+            if !p.may_match(line, &mut doc.prefilter) {
                 return Ok(Decision::Prefiltered);
             }
         }
@@ -709,7 +713,11 @@ impl Detector {
             self.stats.late_events += 1;
             return;
         }
-        if self.clock.is_some_and(|c| ordinal.timestamp > c) {
+        // The clock-jump rule guards releases by the clock, which an unbounded lateness never
+        // makes: then nothing is held as "future" (and the answer does not depend on which lines
+        // moved the clock).
+        let bounded = self.cfg.lateness_nanos != u64::MAX;
+        if bounded && self.clock.is_some_and(|c| ordinal.timestamp > c) {
             // Held back by the clock-jump rule.
             if self.held_future >= self.cfg.max_future_events {
                 self.stats.future_dropped += 1;

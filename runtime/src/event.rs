@@ -192,6 +192,7 @@ pub struct Doc {
     tails: Vec<u32>,
     pub(crate) arena: String,
     pub(crate) path: String,
+    pub(crate) prefilter: crate::prefilter::Scratch,
 }
 
 impl Doc {

@@ -62,6 +62,7 @@ pub mod __private {
     pub use crate::event::{Event, FieldId, Lookup, Schema, Value};
     pub use crate::matcher::ip;
     pub use crate::matcher::{like, Contains, Exact, Glob, Prefix, Regex, Suffix};
+    pub use crate::prefilter;
     pub use crate::rule::{
         KeyField, MitreRef, Rule, RuleMeta, SeqSpec, Shape, StageSpec, Technique, Threat, UNTIL_BIT,
     };

@@ -16,9 +16,9 @@ pub trait Rule: Send + Sync {
     /// when the `until` condition matches. An event query uses bit 0.
     fn eval(&self, ev: &Event<'_>) -> u64;
 
-    /// Text that appears in the raw line of every event some stage can match (ASCII case-insensitive),
-    /// or `None` when no such literals are known. See [`crate::prefilter`].
-    fn literals(&self) -> Option<&'static [&'static str]> {
+    /// What the raw line of every event some stage can match contains, or `None` when nothing
+    /// is known. See [`crate::prefilter`].
+    fn prefilter(&self) -> Option<crate::prefilter::Requirement> {
         None
     }
 }

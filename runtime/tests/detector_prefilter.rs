@@ -2,12 +2,25 @@
 
 use eql_runtime::detector::{Config, Detector};
 
-const PASSING: &str = r#"{"@timestamp":"2024-10-18T12:00:00Z","event":{"category":["process"],"action":"fork"},"host":{"id":"h1"},"process":{"name":"curl","parent":{"entity_id":"p1"}}}"#;
+const PASSING: &str = r#"{"@timestamp":"2024-10-18T12:00:00Z","event":{"category":["process"],"type":["start"],"action":"exec"},"host":{"id":"h1","os":{"type":"linux"}},"process":{"name":"curl","parent":{"entity_id":"p1"}}}"#;
 const FAILING: &str = r#"{"@timestamp":"2024-10-18T12:00:00Z","event":{"category":["process"],"action":"fork"},"host":{"id":"h1"},"process":{"name":"bash","parent":{"entity_id":"p1"}}}"#;
 
 fn detector() -> Detector {
     let rule = eql_runtime::eql_rule!("../rules/imds.eql");
-    Detector::new(vec![Box::new(rule)], Config::default()).expect("runs")
+    // The prefilter applies with an unbounded lateness (files), not on a live stream.
+    let cfg = Config {
+        lateness_nanos: u64::MAX,
+        ..Config::default()
+    };
+    Detector::new(vec![Box::new(rule)], cfg).expect("runs")
+}
+
+#[test]
+fn a_finite_lateness_decodes_every_line() {
+    let rule = eql_runtime::eql_rule!("../rules/imds.eql");
+    let det = Detector::new(vec![Box::new(rule)], Config::default()).expect("runs");
+    assert!(!det.has_prefilter());
+    assert!(detector().has_prefilter());
 }
 
 #[test]

@@ -115,6 +115,10 @@ struct RunArgs {
     /// (possibly a live stream) and --strict use one, so each line is handled as it arrives.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
     threads: Option<u32>,
+    /// Read files through read(2) instead of mapping them into memory (use it for a file that
+    /// may be truncated while it is read, which would crash a mapped read).
+    #[arg(long)]
+    no_mmap: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -301,6 +305,8 @@ impl AlertSink {
 struct ReadOpts {
     max_line: usize,
     strict: bool,
+    /// Map files into memory.
+    mmap: bool,
     show_progress: bool,
     threads: usize,
 }
@@ -353,6 +359,7 @@ fn run_detect(args: &RunArgs) -> ExitCode {
     let opts = ReadOpts {
         max_line: usize::try_from(args.max_line_bytes).unwrap_or(usize::MAX),
         strict: args.strict,
+        mmap: !args.no_mmap,
         show_progress: !args.quiet && io::stderr().is_terminal(),
         // --strict stops at the first bad line, so lines are taken one at a time.
         threads: if args.strict {
@@ -497,7 +504,7 @@ fn read_source(
         Source::File(_) if opts.show_progress => Some(progress_bar()),
         _ => None,
     };
-    let opened = match input::open(source, pb.as_ref()) {
+    let opened = match input::open(source, pb.as_ref(), opts.mmap) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("eql-detect: {name}: {e}");
@@ -509,7 +516,25 @@ fn read_source(
         pb.set_length(len);
         pb.set_message(name.clone());
     }
-    let mut reader = LineReader::new(opened.reader, opts.max_line);
+    let input::Opened {
+        reader,
+        gzip,
+        mapped,
+        ..
+    } = opened;
+    let reader: Box<dyn io::BufRead> = match mapped {
+        Some(m) if !opts.strict => {
+            let stop = read_mapped(&m, &name, det, sink, summary, opts, interrupted);
+            if let Some(pb) = pb {
+                pb.finish_and_clear();
+            }
+            return stop;
+        }
+        // --strict takes one line at a time.
+        Some(m) => Box::new(m),
+        None => reader,
+    };
+    let mut reader = LineReader::new(reader, opts.max_line);
     let mut line_no: u64 = 0;
     // A pipe may be a live stream: each line is handled as it arrives, never held for a batch.
     let batched = opts.threads > 1 && !matches!(source, Source::Stdin);
@@ -517,7 +542,7 @@ fn read_source(
         read_batched(
             &mut reader,
             &name,
-            opened.gzip,
+            gzip,
             det,
             sink,
             summary,
@@ -533,7 +558,7 @@ fn read_source(
                 Ok(Some(line)) => line,
                 Ok(None) => break None,
                 Err(e) => {
-                    let what = if opened.gzip {
+                    let what = if gzip {
                         format!("{name}: truncated or corrupt gzip after line {line_no}: {e}")
                     } else {
                         format!("{name}: read error after line {line_no}: {e}")
@@ -567,6 +592,101 @@ fn read_source(
         pb.finish_and_clear();
     }
     stop
+}
+
+/// Bytes of a mapped file taken at a time: split among the threads, each finding its own lines.
+const REGION_BYTES: usize = 8 << 20;
+
+/// [`read_source`] over a mapped file: nothing is copied. Each region is cut into one part per
+/// thread at line boundaries; the threads split and evaluate their parts, and the results are
+/// applied in input order, so alerts and counts are those of a one-thread run.
+fn read_mapped(
+    mapped: &input::Mapped,
+    name: &str,
+    det: &mut Detector,
+    sink: &mut AlertSink,
+    summary: &mut Summary,
+    opts: &ReadOpts,
+    interrupted: &AtomicBool,
+) -> Option<Stop> {
+    /// What a thread found for one line.
+    enum Item {
+        Decided(eql_runtime::detector::Decided),
+        TooLong(u64),
+    }
+    fn evaluate(det: &Detector, part: &[u8], max: usize) -> Vec<Item> {
+        let mut doc = eql_runtime::event::Doc::new();
+        let mut items = Vec::new();
+        input::split_lines(part, max, |piece| {
+            items.push(match piece {
+                input::Piece::Line(line) => Item::Decided(det.evaluate(&mut doc, line)),
+                input::Piece::TooLong(n) => Item::TooLong(n),
+            })
+        });
+        items
+    }
+
+    let bytes = mapped.data();
+    let mut line_no: u64 = 0;
+    let mut pos = 0;
+    while pos < bytes.len() {
+        if interrupted.load(Ordering::Relaxed) {
+            return Some(Stop::Interrupted);
+        }
+        let end = input::region_end(bytes, pos, REGION_BYTES);
+        let region = &bytes[pos..end];
+        let parts: Vec<&[u8]> = {
+            let mut parts = Vec::with_capacity(opts.threads);
+            let mut at = 0;
+            while at < region.len() {
+                let next = input::region_end(region, at, region.len().div_ceil(opts.threads));
+                parts.push(&region[at..next]);
+                at = next;
+            }
+            parts
+        };
+        let shared = &*det;
+        let items: Vec<Vec<Item>> = if parts.len() <= 1 {
+            parts
+                .iter()
+                .map(|p| evaluate(shared, p, opts.max_line))
+                .collect()
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = parts
+                    .iter()
+                    .map(|p| scope.spawn(move || evaluate(shared, p, opts.max_line)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| match h.join() {
+                        Ok(v) => v,
+                        // Evaluation does not panic on any input; if it ever did, surface it.
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    })
+                    .collect()
+            })
+        };
+        for item in items.into_iter().flatten() {
+            line_no += 1;
+            let outcome = match item {
+                Item::Decided(d) => det.apply(d, &mut |a| sink.emit(a)),
+                Item::TooLong(n) => {
+                    det.skip_line(SkipReason::LineTooLong, n + 1);
+                    LineOutcome::Skipped(SkipReason::LineTooLong)
+                }
+            };
+            if let LineOutcome::Skipped(reason) = outcome {
+                summary.note_skip(reason.as_str(), || format!("{name}:{line_no}"));
+            }
+        }
+        mapped.advance(region.len());
+        if let Some(s) = sink.stop() {
+            return Some(s);
+        }
+        pos = end;
+    }
+    None
 }
 
 /// Lines per batch when several threads evaluate: large enough to amortise starting the

@@ -123,11 +123,20 @@ impl Mapped {
         &self.map
     }
 
-    /// Moves the progress bar by `n` bytes (for readers of [`Mapped::data`]).
-    pub fn advance(&self, n: usize) {
+    /// Marks `from..from + n` of [`Mapped::data`] as read: moves the progress bar, and lets the
+    /// kernel take those pages out of the process (else a mapped file counts whole in its
+    /// resident memory by the end of the run).
+    pub fn advance(&self, from: usize, n: usize) {
         if let Some(pb) = &self.progress {
             pb.inc(n as u64);
         }
+        #[cfg(unix)]
+        // SAFETY: the mapping is private and never written, so dropping its pages loses nothing:
+        // a later read of them faults the same bytes in again from the file.
+        let _ = unsafe {
+            self.map
+                .unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, n)
+        };
     }
 }
 

@@ -680,7 +680,7 @@ fn read_mapped(
                 summary.note_skip(reason.as_str(), || format!("{name}:{line_no}"));
             }
         }
-        mapped.advance(region.len());
+        mapped.advance(pos, region.len());
         if let Some(s) = sink.stop() {
             return Some(s);
         }

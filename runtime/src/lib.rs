@@ -38,7 +38,8 @@
 //! # Performance
 //!
 //! Decoding allocates nothing after warm-up, and an event that matches no stage allocates
-//! nothing at all. Lines that contain none of the rules' literals are not decoded. Evaluation is
+//! nothing at all. With an unbounded lateness, lines that lack what the rules' literals require
+//! are not decoded (see [`prefilter`]). Evaluation is
 //! stateless ([`detector::Detector::evaluate`]), so [`detector::Detector::push_batch`] spreads it
 //! over threads while keeping alerts identical to a single-threaded run.
 

@@ -635,38 +635,52 @@ fn read_mapped(
         }
         let end = input::region_end(bytes, pos, REGION_BYTES);
         let region = &bytes[pos..end];
+        // More parts than threads, taken in turn: a thread that drew cheap lines takes more.
+        let want = if opts.threads > 1 {
+            opts.threads * 8
+        } else {
+            1
+        };
         let parts: Vec<&[u8]> = {
-            let mut parts = Vec::with_capacity(opts.threads);
+            let mut parts = Vec::with_capacity(want);
             let mut at = 0;
             while at < region.len() {
-                let next = input::region_end(region, at, region.len().div_ceil(opts.threads));
+                let next = input::region_end(region, at, region.len().div_ceil(want));
                 parts.push(&region[at..next]);
                 at = next;
             }
             parts
         };
         let shared = &*det;
-        let items: Vec<Vec<Item>> = if parts.len() <= 1 {
-            parts
-                .iter()
-                .map(|p| evaluate(shared, p, opts.max_line))
-                .collect()
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || {
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(part) = parts.get(i) else { break };
+                done.push((i, evaluate(shared, part, opts.max_line)));
+            }
+            done
+        };
+        let mut items: Vec<(usize, Vec<Item>)> = if parts.len() <= 1 || opts.threads == 1 {
+            work()
         } else {
             std::thread::scope(|scope| {
-                let handles: Vec<_> = parts
-                    .iter()
-                    .map(|p| scope.spawn(move || evaluate(shared, p, opts.max_line)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| match h.join() {
-                        Ok(v) => v,
+                let handles: Vec<_> = (1..opts.threads).map(|_| scope.spawn(work)).collect();
+                // This thread works too.
+                let mut all = work();
+                for h in handles {
+                    match h.join() {
+                        Ok(v) => all.extend(v),
                         // Evaluation does not panic on any input; if it ever did, surface it.
                         Err(panic) => std::panic::resume_unwind(panic),
-                    })
-                    .collect()
+                    }
+                }
+                all
             })
         };
+        items.sort_unstable_by_key(|(i, _)| *i);
+        let items = items.into_iter().map(|(_, v)| v);
         for item in items.into_iter().flatten() {
             line_no += 1;
             let outcome = match item {

@@ -279,6 +279,31 @@ fn bad_lines_are_counted_by_reason_and_the_counts_add_up() {
     );
     // BOM and CRLF lines were evaluated, and the sequence across them completed.
     assert_eq!(alerts(&out).len(), 1);
+    // The same file mapped and split by several threads, or read through read(2): the same
+    // counts, locations and alert.
+    for extra in [
+        &["--threads", "3"][..],
+        &["--threads", "2", "--no-mmap"][..],
+    ] {
+        let mut args = vec![
+            "--format",
+            "ndjson",
+            "--summary",
+            "json",
+            "--validate",
+            "--max-line-bytes",
+            "16KiB",
+        ];
+        args.extend_from_slice(extra);
+        args.push(p);
+        let other = run(&args);
+        assert_eq!(other.status.code(), Some(0), "{extra:?}");
+        let o = summary(&other);
+        for key in ["lines", "evaluated", "skipped", "bytes"] {
+            assert_eq!(o[key], s[key], "{extra:?}: {key}");
+        }
+        assert_eq!(alerts(&other), alerts(&out), "{extra:?}");
+    }
 
     // Without --validate, lines that cannot match are decided by the literal prefilter without
     // decoding: some garbage then counts as evaluated, but every line is still accounted for,
@@ -824,6 +849,7 @@ fn threads_and_the_interpreted_rule_file_give_the_same_alerts() {
         &["--threads", "1"][..],
         &["--threads", "2"][..],
         &["--threads", "2", "--validate"][..],
+        &["--threads", "3", "--no-mmap"][..],
         &["--no-builtin-rules", "--rule-file", "rules/imds.eql"][..],
     ]
     .iter()

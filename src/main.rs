@@ -595,11 +595,14 @@ fn read_source(
 }
 
 /// Bytes of a mapped file taken at a time: split among the threads, each finding its own lines.
-const REGION_BYTES: usize = 8 << 20;
+/// Small enough that the region's evaluated lines (a flood of matches holds a copy of each) stay
+/// a small part of the memory budget.
+const REGION_BYTES: usize = 2 << 20;
 
-/// [`read_source`] over a mapped file: nothing is copied. Each region is cut into one part per
-/// thread at line boundaries; the threads split and evaluate their parts, and the results are
-/// applied in input order, so alerts and counts are those of a one-thread run.
+/// [`read_source`] over a mapped file: nothing is copied. Each region is cut at line boundaries
+/// into more parts than threads, taken in turn (so a thread that drew cheap lines takes more);
+/// the threads split and evaluate their parts, this one among them, and the results are applied
+/// in input order, so alerts and counts are those of a one-thread run.
 fn read_mapped(
     mapped: &input::Mapped,
     name: &str,

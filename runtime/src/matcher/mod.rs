@@ -50,7 +50,7 @@ use memchr::memmem;
 ///
 /// Rust's `to_uppercase`/`to_lowercase` use the full mappings. Where those yield several
 /// characters, Java's simple mapping is the identity except for the few characters listed in
-/// [`simple_case_exception`], which this function honours.
+/// `simple_case_exception` (a private table), which this function honours.
 pub fn alt_case(p: char) -> char {
     if p.is_ascii() {
         // Hot path; ASCII maps to ASCII.

@@ -721,34 +721,11 @@ fn stream() -> impl Strategy<Value = Vec<String>> {
                 if let Some(u) = user {
                     fields.push(("user.name".into(), u));
                 }
-                let secs = t.div_euclid(1000);
-                let ms = t.rem_euclid(1000);
-                let ts = format!("{}.{ms:03}Z", iso(secs));
+                let ts = eql_runtime::time::rfc3339_nanos(t * 1_000_000);
                 serialise(&fields, &ts, style)
             })
             .collect()
     })
-}
-
-/// `YYYY-MM-DDTHH:MM:SS` for seconds since the epoch (days from civil, Howard Hinnant).
-fn iso(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 fn alerts(rule: AnyRule, lines: &[String]) -> Vec<Vec<String>> {

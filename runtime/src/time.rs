@@ -11,6 +11,8 @@
 //!
 //! The result is nanoseconds since the Unix epoch in an `i64`, which covers the years
 //! 1677 to 2262; anything outside is [`TimestampError::OutOfRange`].
+//!
+//! [`rfc3339_nanos`] writes such a number back (what alerts and the generator emit).
 
 use core::fmt;
 
@@ -107,7 +109,7 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -116,6 +118,46 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `civil_from_days`).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Formats nanoseconds since the Unix epoch as `2024-06-10T06:15:23.123456789Z`.
+///
+/// Always nine fractional digits, so the text sorts like the number and round-trips exactly.
+pub fn rfc3339_nanos(nanos: i64) -> String {
+    let mut s = String::with_capacity(30);
+    write_rfc3339_nanos(&mut s, nanos);
+    s
+}
+
+/// Appends the RFC 3339 form of `nanos` to `out` (see [`rfc3339_nanos`]).
+pub fn write_rfc3339_nanos(out: &mut String, nanos: i64) {
+    use core::fmt::Write as _;
+    let secs = nanos.div_euclid(NANOS_PER_SEC);
+    let frac = nanos.rem_euclid(NANOS_PER_SEC);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let sod = secs.rem_euclid(86_400);
+    // Writing to a String cannot fail.
+    let _ = write!(
+        out,
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:09}Z",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    );
 }
 
 /// `strict_date_optional_time`. Returns `Syntax` when the text does not have its shape.
@@ -245,6 +287,27 @@ mod tests {
 
     fn s(t: &str) -> Result<i64, TimestampError> {
         parse_timestamp(Value::Str(t))
+    }
+
+    #[test]
+    fn formats_known_instants_and_parses_them_back() {
+        use super::{civil_from_days, parse_str, rfc3339_nanos};
+        assert_eq!(rfc3339_nanos(0), "1970-01-01T00:00:00.000000000Z");
+        let t = (days_from_civil(2024, 6, 10) * 86_400 + 6 * 3600 + 15 * 60 + 23) * 1_000_000_000
+            + 123_456_700;
+        assert_eq!(rfc3339_nanos(t), "2024-06-10T06:15:23.123456700Z");
+        assert_eq!(rfc3339_nanos(-1), "1969-12-31T23:59:59.999999999Z");
+        assert_eq!(
+            rfc3339_nanos(days_from_civil(2000, 2, 29) * 86_400 * 1_000_000_000),
+            "2000-02-29T00:00:00.000000000Z"
+        );
+        for n in [0, -1, t, i64::MAX / 2, i64::MIN / 2] {
+            assert_eq!(parse_str(rfc3339_nanos(n).as_bytes()), Ok(n));
+        }
+        for d in -800_000..800_000 {
+            let (y, m, dd) = civil_from_days(d);
+            assert_eq!(days_from_civil(y, m, dd), d);
+        }
     }
 
     #[test]

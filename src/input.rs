@@ -233,9 +233,23 @@ pub fn split_lines<'a>(bytes: &'a [u8], max: usize, mut each: impl FnMut(Piece<'
     }
 }
 
+/// The bytes cut into consecutive regions of at least `size` bytes (the last may be shorter),
+/// each ending just past a newline or at the end of the bytes.
+pub fn regions(bytes: &[u8], size: usize) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        (at < bytes.len()).then(|| {
+            let end = region_end(bytes, at, size);
+            let span = at..end;
+            at = end;
+            span
+        })
+    })
+}
+
 /// The end of the region of at least `size` bytes starting at `from`: just past a newline, or
 /// the end of the bytes.
-pub fn region_end(bytes: &[u8], from: usize, size: usize) -> usize {
+fn region_end(bytes: &[u8], from: usize, size: usize) -> usize {
     let at = from.saturating_add(size.max(1)).min(bytes.len());
     match memchr::memchr(b'\n', &bytes[at - 1..]) {
         Some(i) => at + i,
@@ -396,13 +410,9 @@ mod tests {
     #[test]
     fn regions_end_after_a_newline() {
         let data = b"aaaa\nbb\ncccccc\nd";
-        let mut ends = Vec::new();
-        let mut at = 0;
-        while at < data.len() {
-            at = region_end(data, at, 3);
-            ends.push(at);
-        }
-        assert_eq!(ends, [5, 8, 15, 16]);
+        let spans: Vec<_> = regions(data, 3).collect();
+        assert_eq!(spans, [0..5, 5..8, 8..15, 15..16]);
+        assert_eq!(regions(b"", 3).count(), 0);
         assert_eq!(region_end(b"ab\n", 0, 100), 3);
         assert_eq!(region_end(b"a\nb\n", 0, 1), 2);
     }

@@ -558,13 +558,7 @@ fn read_source(
                 Ok(Some(line)) => line,
                 Ok(None) => break None,
                 Err(e) => {
-                    let what = if gzip {
-                        format!("{name}: truncated or corrupt gzip after line {line_no}: {e}")
-                    } else {
-                        format!("{name}: read error after line {line_no}: {e}")
-                    };
-                    eprintln!("eql-detect: {what}");
-                    summary.input_errors.push(what);
+                    read_error(name.as_str(), gzip, line_no, &e, summary);
                     break None;
                 }
             };
@@ -631,29 +625,20 @@ fn read_mapped(
 
     let bytes = mapped.data();
     let mut line_no: u64 = 0;
-    let mut pos = 0;
-    while pos < bytes.len() {
+    for span in input::regions(bytes, REGION_BYTES) {
         if interrupted.load(Ordering::Relaxed) {
             return Some(Stop::Interrupted);
         }
-        let end = input::region_end(bytes, pos, REGION_BYTES);
-        let region = &bytes[pos..end];
+        let region = &bytes[span.clone()];
         // More parts than threads, taken in turn: a thread that drew cheap lines takes more.
         let want = if opts.threads > 1 {
             opts.threads * 8
         } else {
             1
         };
-        let parts: Vec<&[u8]> = {
-            let mut parts = Vec::with_capacity(want);
-            let mut at = 0;
-            while at < region.len() {
-                let next = input::region_end(region, at, region.len().div_ceil(want));
-                parts.push(&region[at..next]);
-                at = next;
-            }
-            parts
-        };
+        let parts: Vec<&[u8]> = input::regions(region, region.len().div_ceil(want))
+            .map(|r| &region[r])
+            .collect();
         let shared = &*det;
         let next = std::sync::atomic::AtomicUsize::new(0);
         let work = || {
@@ -697,11 +682,10 @@ fn read_mapped(
                 summary.note_skip(reason.as_str(), || format!("{name}:{line_no}"));
             }
         }
-        mapped.advance(pos, region.len());
+        mapped.advance(span.start, region.len());
         if let Some(s) = sink.stop() {
             return Some(s);
         }
-        pos = end;
     }
     None
 }
@@ -753,13 +737,7 @@ fn read_batched<R: io::BufRead>(
                     break;
                 }
                 Err(e) => {
-                    let what = if gzip {
-                        format!("{name}: truncated or corrupt gzip after line {line_no}: {e}")
-                    } else {
-                        format!("{name}: read error after line {line_no}: {e}")
-                    };
-                    eprintln!("eql-detect: {what}");
-                    summary.input_errors.push(what);
+                    read_error(name, gzip, line_no, &e, summary);
                     eof = true;
                     break;
                 }
@@ -787,6 +765,17 @@ fn read_batched<R: io::BufRead>(
             return None;
         }
     }
+}
+
+/// Reports a failed read (or a corrupt gzip stream) after `line_no` lines of `name`.
+fn read_error(name: &str, gzip: bool, line_no: u64, e: &io::Error, summary: &mut Summary) {
+    let what = if gzip {
+        format!("{name}: truncated or corrupt gzip after line {line_no}: {e}")
+    } else {
+        format!("{name}: read error after line {line_no}: {e}")
+    };
+    eprintln!("eql-detect: {what}");
+    summary.input_errors.push(what);
 }
 
 /// True when stdin cannot be carrying NDJSON: a terminal, or a character device such as

@@ -31,6 +31,7 @@ mod check;
 mod diag;
 pub mod functions;
 mod lexscan;
+pub mod mapping;
 mod parser;
 mod pesterr;
 mod print;

@@ -18,9 +18,9 @@ use eql_syntax::ast::{ArithOp, CmpOp, Expr, ExprKind, Literal, MatchOp};
 use serde_json::Value;
 
 use crate::field;
-use crate::types::{FieldType, FieldTypes};
 use crate::value::{self, parse_cidr, parse_instant, parse_instant_text, parse_ip, Num, Val};
 use crate::wildcard;
+use eql_syntax::mapping::{FieldType, FieldTypes};
 
 /// Compiled regular expressions, keyed by (Lucene pattern, case-insensitive).
 pub(crate) type Regexes = HashMap<(String, bool), regex::Regex>;

@@ -21,7 +21,6 @@ mod eval;
 mod field;
 mod regex;
 pub mod stream;
-pub mod types;
 pub mod value;
 pub mod wildcard;
 
@@ -32,8 +31,8 @@ use eql_runtime::rule::{
 use eql_runtime::seq::{Key, KeyValue};
 use eql_syntax::ast::{CategoryKind, EventQuery, Pipe, Query, QueryBody, Stage};
 
+pub use eql_syntax::mapping::{FieldType, FieldTypes};
 pub use stream::{run_stream, run_stream_with, StreamOptions};
-pub use types::{FieldType, FieldTypes};
 
 /// One expanded stage (or `until`): what it matches and which keys it joins on.
 #[derive(Debug)]

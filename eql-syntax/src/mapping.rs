@@ -1,4 +1,4 @@
-//! Field types: how Elasticsearch would have indexed a field, which decides how it compares.
+//! Field types from an Elasticsearch index mapping: how a field was indexed decides how it compares.
 //!
 //! A mapped field compares by its type (an `ip` field as an address, a `long` field as a number,
 //! a `keyword` as text). An unmapped field is typed per value, as dynamic mapping would have
@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-/// The field types the interpreter distinguishes.
+/// The field types that change how a field compares.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FieldType {
     /// `keyword`, `wildcard`, `text` with a keyword sub-field: compared as text.
@@ -101,7 +101,7 @@ impl FieldTypes {
     }
 
     /// The ECS fields rules compare as addresses, numbers or dates; every other field is a
-    /// keyword, as Elastic Defend's index templates map them (and as the compiler assumes).
+    /// keyword, as Elastic Defend's index templates map them.
     pub fn ecs() -> FieldTypes {
         let mut t = FieldTypes {
             unmapped: Some(FieldType::Keyword),
@@ -213,7 +213,7 @@ mod tests {
         let t = FieldTypes::ecs();
         assert_eq!(t.get("destination.ip"), Some(&FieldType::Ip));
         assert_eq!(t.get("process.pid"), Some(&FieldType::Number));
-        // Elastic Defend maps every other ECS field it writes as keyword, as the compiler assumes.
+        // Elastic Defend maps every other ECS field it writes as keyword.
         assert_eq!(t.get("process.name"), Some(&FieldType::Keyword));
     }
 }

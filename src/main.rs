@@ -107,6 +107,15 @@ struct RunArgs {
     /// no rebuild needed. Repeatable.
     #[arg(long, value_name = "PATH")]
     rule_file: Vec<PathBuf>,
+    /// An Elasticsearch index mapping (`{"properties": …}`, as `GET index/_mapping` returns it)
+    /// for the --rule-file rules: field types (`ip`, numbers, `date`, …) decide comparisons, and
+    /// `alias` fields read their target. Default: Elastic Defend's ECS types.
+    #[arg(long, value_name = "FILE", requires = "rule_file")]
+    mapping: Option<PathBuf>,
+    /// A numeric field that orders events of equal timestamp, for the --rule-file rules
+    /// (as Elasticsearch's `tiebreaker_field`; overrides the rule file's `tiebreaker_field`).
+    #[arg(long, value_name = "FIELD", requires = "rule_file")]
+    tiebreaker_field: Option<String>,
     /// Run only the rules given with --rule-file, not the ones compiled into the binary.
     #[arg(long, requires = "rule_file")]
     no_builtin_rules: bool,
@@ -377,8 +386,15 @@ fn run_detect(args: &RunArgs) -> ExitCode {
     } else {
         rules::compiled().into_iter().map(AnyRule::from).collect()
     };
+    let types = match args.mapping.as_deref().map(rules::mapping).transpose() {
+        Ok(types) => types,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    };
     for path in &args.rule_file {
-        match rules::interpreted(path) {
+        match rules::interpreted(path, types.as_ref(), args.tiebreaker_field.as_deref()) {
             Ok(r) => rules.push(r),
             Err(e) => {
                 eprintln!("{e}");

@@ -20,7 +20,8 @@
 //! `rule_id` = `""`, `description` = `""`, `severity` = `"low"`, `risk_score` = 21,
 //! `version` = 1, `interval` = `"5m"`, `from` = `"now-6m"`, `max_signals` = 100,
 //! `event_category_field` = `"event.category"` (key `event_category_override`),
-//! `timestamp_field` = `"@timestamp"` (key `timestamp_override`), every list empty.
+//! `timestamp_field` = `"@timestamp"` (key `timestamp_override`), no `tiebreaker_field`, every
+//! list empty.
 
 use serde::Deserialize;
 
@@ -76,6 +77,8 @@ pub struct RuleMetadata {
     pub event_category_field: String,
     /// The field sequences are ordered by (`@timestamp`).
     pub timestamp_field: String,
+    /// A numeric field that orders events of equal timestamp (`tiebreaker_field`).
+    pub tiebreaker_field: Option<String>,
 }
 
 /// One `[[rule.threat]]` entry.
@@ -157,6 +160,7 @@ struct RawRule {
     threat: Vec<Threat>,
     event_category_override: Option<String>,
     timestamp_override: Option<String>,
+    tiebreaker_field: Option<String>,
     query: Option<String>,
     language: Option<String>,
 }
@@ -386,5 +390,6 @@ fn metadata(stem: &str, raw: RawRule) -> RuleMetadata {
         timestamp_field: raw
             .timestamp_override
             .unwrap_or_else(|| "@timestamp".to_owned()),
+        tiebreaker_field: raw.tiebreaker_field,
     }
 }

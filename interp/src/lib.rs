@@ -58,6 +58,10 @@ pub struct Interpreted {
     timestamp_field: String,
     /// `fields`, leaked once for alerts' join-key names.
     names: &'static [&'static str],
+    /// The query's pipes, as the detector applies them.
+    pipe_specs: &'static [eql_runtime::rule::Pipe],
+    /// Orders events of equal timestamp (`tiebreaker_field`).
+    tiebreaker_field: Option<String>,
 }
 
 fn leak(s: &str) -> &'static str {
@@ -153,14 +157,15 @@ impl Interpreted {
             canonical: leak(&eql_syntax::to_canonical(&query)),
             plan: "interpreted: the AST is evaluated directly over each JSON document",
         };
-        Interpreted::build(
+        let rule = Interpreted::build(
             query,
             &rf.query,
             meta,
             &m.event_category_field,
             &m.timestamp_field,
         )
-        .map_err(|e| format!("error: {path}: {e}"))
+        .map_err(|e| format!("error: {path}: {e}"))?;
+        Ok(rule.with_tiebreaker(m.tiebreaker_field.clone()))
     }
 
     /// From a bare query, with default metadata (tests and ad-hoc use).
@@ -303,7 +308,20 @@ impl Interpreted {
             }),
         };
         let names = leak_list(&fields);
+        let pipe_specs: Vec<eql_runtime::rule::Pipe> = query
+            .pipes
+            .iter()
+            .map(|p| eql_runtime::rule::Pipe {
+                kind: match p.kind {
+                    eql_syntax::ast::PipeKind::Head => eql_runtime::rule::PipeKind::Head,
+                    eql_syntax::ast::PipeKind::Tail => eql_runtime::rule::PipeKind::Tail,
+                },
+                count: p.count,
+            })
+            .collect();
         Ok(Interpreted {
+            pipe_specs: Box::leak(pipe_specs.into_boxed_slice()),
+            tiebreaker_field: None,
             query,
             source: source.to_string(),
             stages,
@@ -317,6 +335,21 @@ impl Interpreted {
             timestamp_field: timestamp_field.to_string(),
             names,
         })
+    }
+
+    /// Sets (or, with `None`, removes) the numeric field that orders events of equal timestamp.
+    pub fn with_tiebreaker(mut self, field: Option<String>) -> Interpreted {
+        self.tiebreaker_field = field;
+        self
+    }
+
+    /// The tiebreaker field's first value as an integer.
+    pub fn tiebreaker_value(&self, doc: &serde_json::Value) -> Option<i64> {
+        let field = self.tiebreaker_field.as_deref()?;
+        let text = self.texts(doc, field).into_iter().next()?;
+        text.parse::<i64>()
+            .ok()
+            .or_else(|| text.parse::<f64>().ok().map(|f| f as i64))
     }
 
     /// Replaces the field-type table (by default [`FieldTypes::ecs`]).
@@ -475,5 +508,13 @@ impl eql_runtime::rule::ValueRule for Interpreted {
 
     fn keys(&self, doc: &serde_json::Value, stage: Option<usize>) -> Vec<Key> {
         Interpreted::keys(self, doc, stage)
+    }
+
+    fn pipes(&self) -> &'static [eql_runtime::rule::Pipe] {
+        self.pipe_specs
+    }
+
+    fn tiebreaker(&self, doc: &serde_json::Value) -> Option<i64> {
+        self.tiebreaker_value(doc)
     }
 }

@@ -15,13 +15,13 @@
 //!   then those events wait in the buffer (bounded; overflow is counted and dropped).
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::fmt;
 use std::sync::Arc;
 
 use crate::event::{Doc, Event};
 use crate::prefilter::Prefilter;
-use crate::rule::{Rule, RuleMeta, SeqSpec, Shape, ValueRule, UNTIL_BIT};
+use crate::rule::{PipeKind, Rule, RuleMeta, SeqSpec, Shape, ValueRule, UNTIL_BIT};
 use crate::seq::{Completed, Hit, Key, KeyValue, Ordinal, SeqEvent, SeqStats, SequenceEngine};
 use crate::time::parse_timestamp;
 
@@ -159,6 +159,8 @@ pub struct RuleStats {
     pub alerts: u64,
     /// Alerts withheld by the `max_signals` cap.
     pub suppressed: u64,
+    /// Results a `| head` or `| tail` pipe left out.
+    pub piped_out: u64,
     /// The sequence engine's counters.
     pub seq: SeqStats,
 }
@@ -238,6 +240,13 @@ impl AnyRule {
             AnyRule::Value(_) => None,
         }
     }
+
+    fn pipes(&self) -> &'static [crate::rule::Pipe] {
+        match self {
+            AnyRule::Compiled(r) => r.pipes(),
+            AnyRule::Value(r) => r.pipes(),
+        }
+    }
 }
 
 impl From<Box<dyn Rule>> for AnyRule {
@@ -255,6 +264,8 @@ impl From<Box<dyn ValueRule>> for AnyRule {
 struct RuleSlot {
     rule: AnyRule,
     seq: Option<(&'static SeqSpec, SequenceEngine)>,
+    /// The query's `head`/`tail` pipes, with what each has passed or holds.
+    pipes: Vec<PipeState>,
     interval_nanos: i64,
     cap_bucket: i64,
     cap_count: u32,
@@ -291,6 +302,7 @@ enum Decision {
     /// Decoded; these rules matched.
     Decoded {
         timestamp: i64,
+        tiebreaker: Option<i64>,
         matches: Vec<RuleMatch>,
     },
 }
@@ -313,13 +325,17 @@ enum RuleHit {
 struct Buffered {
     ordinal: Ordinal,
     rule: usize,
-    hit: Hit,
+    hit: RuleHit,
     /// Bytes charged to the reorder buffer for this hit.
     bytes: usize,
 }
 
 /// What a buffered hit costs: its document, its keys, and bookkeeping.
-fn hit_bytes(hit: &Hit) -> usize {
+fn hit_bytes(hit: &RuleHit) -> usize {
+    let hit = match hit {
+        RuleHit::Event(raw) => return raw.len() + 128,
+        RuleHit::Seq(hit) => hit,
+    };
     let keys: usize = hit
         .stages
         .iter()
@@ -407,9 +423,11 @@ impl Detector {
                     Some((spec, engine))
                 }
             };
+            let pipes = rule.pipes().iter().map(PipeState::new).collect();
             slots.push(RuleSlot {
                 rule,
                 seq,
+                pipes,
                 interval_nanos: parse_interval(meta.interval).unwrap_or(300_000_000_000),
                 cap_bucket: i64::MIN,
                 cap_count: 0,
@@ -549,6 +567,7 @@ impl Detector {
             }
         }
         let mut timestamp = None;
+        let mut tiebreaker = None;
         let mut matches = Vec::new();
         // Parsed once, on demand, for the run-time rules.
         let mut value: Option<serde_json::Value> = None;
@@ -562,6 +581,7 @@ impl Detector {
                         Some(ts) => ts,
                         None => *timestamp.insert(read_timestamp(&ev, rule.schema().timestamp)?),
                     };
+                    tiebreaker = tiebreaker.or_else(|| rule.tiebreaker(&ev));
                     let mask = rule.eval(&ev);
                     if mask == 0 {
                         continue;
@@ -590,6 +610,7 @@ impl Detector {
                             *timestamp.insert(ts)
                         }
                     };
+                    tiebreaker = tiebreaker.or_else(|| rule.tiebreaker(doc));
                     let mask = rule.eval(doc);
                     if mask == 0 {
                         continue;
@@ -616,7 +637,11 @@ impl Detector {
             });
         }
         match timestamp {
-            Some(timestamp) => Ok(Decision::Decoded { timestamp, matches }),
+            Some(timestamp) => Ok(Decision::Decoded {
+                timestamp,
+                tiebreaker,
+                matches,
+            }),
             // No rules: nothing to decide.
             None => Ok(Decision::Prefiltered),
         }
@@ -628,7 +653,7 @@ impl Detector {
         self.stats.lines += 1;
         self.stats.bytes += decided.bytes;
         self.tune_prefilter(&decided);
-        let (timestamp, matches) = match decided.result {
+        let (timestamp, tiebreaker, matches) = match decided.result {
             Err(reason) => {
                 *self.stats.skipped.entry(reason).or_default() += 1;
                 return LineOutcome::Skipped(reason);
@@ -638,7 +663,11 @@ impl Detector {
                 self.stats.prefiltered += 1;
                 return LineOutcome::Evaluated;
             }
-            Ok(Decision::Decoded { timestamp, matches }) => (timestamp, matches),
+            Ok(Decision::Decoded {
+                timestamp,
+                tiebreaker,
+                matches,
+            }) => (timestamp, tiebreaker, matches),
         };
         self.stats.evaluated += 1;
         let arrival = self.arrival;
@@ -651,26 +680,25 @@ impl Detector {
             let Some(hit) = m.hit else { continue };
             let ordinal = Ordinal {
                 timestamp,
-                tiebreaker: None,
+                tiebreaker,
                 arrival,
             };
             match hit {
-                RuleHit::Event(raw) => {
+                // On a stream (finite lateness) an event query's result goes out at once. On
+                // files, and whenever `head`/`tail` pipes need it, results come in time order,
+                // as Elasticsearch returns them: they wait in the reorder buffer.
+                RuleHit::Event(raw)
+                    if self.rules[m.rule].pipes.is_empty()
+                        && self.cfg.lateness_nanos != u64::MAX =>
+                {
                     let slot = &mut self.rules[m.rule];
-                    let alert = Alert {
-                        rule: slot.rule.meta(),
-                        keys: Vec::new(),
-                        events: vec![AlertEvent {
-                            timestamp_nanos: timestamp,
-                            raw,
-                            stage: 0,
-                        }],
-                    };
+                    let alert = event_alert(slot.rule.meta(), timestamp, raw);
                     emit(slot, rstats, &self.cfg, alert, out);
                 }
+                RuleHit::Event(raw) => self.buffer_hit(m.rule, ordinal, RuleHit::Event(raw)),
                 RuleHit::Seq(mut hit) => {
                     hit.event.ordinal = ordinal;
-                    self.buffer_hit(m.rule, hit);
+                    self.buffer_hit(m.rule, ordinal, RuleHit::Seq(hit));
                 }
             }
         }
@@ -707,8 +735,7 @@ impl Detector {
         }
     }
 
-    fn buffer_hit(&mut self, rule: usize, hit: Hit) {
-        let ordinal = hit.event.ordinal;
+    fn buffer_hit(&mut self, rule: usize, ordinal: Ordinal, hit: RuleHit) {
         if self.released.is_some_and(|r| ordinal < r) {
             self.stats.late_events += 1;
             return;
@@ -784,22 +811,42 @@ impl Detector {
             let slot = &mut self.rules[item.rule];
             let rstats = &mut self.stats.rules[item.rule];
             let cfg = &self.cfg;
-            if let Some((spec, engine)) = &mut slot.seq {
-                let spec: &'static SeqSpec = spec;
-                let mut done = Vec::new();
-                engine.push(item.hit, &mut |c: Completed| done.push(c));
-                for c in done {
-                    let alert = to_alert(slot.rule.meta(), spec, slot.rule.field_names(), c);
+            match item.hit {
+                RuleHit::Event(raw) => {
+                    let alert = event_alert(slot.rule.meta(), item.ordinal.timestamp, raw);
                     emit(slot, rstats, cfg, alert, out);
+                }
+                RuleHit::Seq(hit) => {
+                    if let Some((spec, engine)) = &mut slot.seq {
+                        let spec: &'static SeqSpec = spec;
+                        let mut done = Vec::new();
+                        engine.push(hit, &mut |c: Completed| done.push(c));
+                        for c in done {
+                            let alert =
+                                to_alert(slot.rule.meta(), spec, slot.rule.field_names(), c);
+                            emit(slot, rstats, cfg, alert, out);
+                        }
+                    }
                 }
             }
         }
     }
 
-    /// End of input: releases everything still buffered.
+    /// End of input: releases everything still buffered, then what `| tail` pipes hold.
     pub fn finish(&mut self, out: &mut impl FnMut(Alert)) {
         self.release(true, out);
         self.held_future = 0;
+        for (slot, rstats) in self.rules.iter_mut().zip(&mut self.stats.rules) {
+            for i in 0..slot.pipes.len() {
+                let held = match &mut slot.pipes[i] {
+                    PipeState::Tail { held, .. } => std::mem::take(held),
+                    PipeState::Head { .. } => continue,
+                };
+                for alert in held {
+                    pipe_from(slot, rstats, &self.cfg, i + 1, alert, out);
+                }
+            }
+        }
     }
 }
 
@@ -1031,6 +1078,40 @@ fn to_alert(
     }
 }
 
+fn event_alert(rule: &'static RuleMeta, timestamp: i64, raw: Arc<str>) -> Alert {
+    Alert {
+        rule,
+        keys: Vec::new(),
+        events: vec![AlertEvent {
+            timestamp_nanos: timestamp,
+            raw,
+            stage: 0,
+        }],
+    }
+}
+
+/// What one `head`/`tail` pipe has passed or holds.
+#[derive(Debug)]
+enum PipeState {
+    /// Passes `left` more results, then none.
+    Head { left: u64 },
+    /// Holds the last `count` results until the input ends.
+    Tail { count: usize, held: VecDeque<Alert> },
+}
+
+impl PipeState {
+    fn new(p: &crate::rule::Pipe) -> PipeState {
+        match p.kind {
+            PipeKind::Head => PipeState::Head { left: p.count },
+            PipeKind::Tail => PipeState::Tail {
+                count: usize::try_from(p.count).unwrap_or(usize::MAX),
+                held: VecDeque::new(),
+            },
+        }
+    }
+}
+
+/// A rule's result: through its pipes, then the alert cap.
 fn emit(
     slot: &mut RuleSlot,
     rstats: &mut RuleStats,
@@ -1038,6 +1119,37 @@ fn emit(
     alert: Alert,
     out: &mut impl FnMut(Alert),
 ) {
+    pipe_from(slot, rstats, cfg, 0, alert, out);
+}
+
+/// Passes `alert` through the pipes from the `first`-th on, then the alert cap.
+fn pipe_from(
+    slot: &mut RuleSlot,
+    rstats: &mut RuleStats,
+    cfg: &Config,
+    first: usize,
+    alert: Alert,
+    out: &mut impl FnMut(Alert),
+) {
+    for pipe in slot.pipes.iter_mut().skip(first) {
+        match pipe {
+            PipeState::Head { left: 0 } => {
+                rstats.piped_out += 1;
+                return;
+            }
+            PipeState::Head { left } => *left -= 1,
+            PipeState::Tail { count, held } => {
+                if *count > 0 {
+                    held.push_back(alert);
+                }
+                if held.len() > *count || *count == 0 {
+                    held.pop_front();
+                    rstats.piped_out += 1;
+                }
+                return;
+            }
+        }
+    }
     if cfg.alert_cap {
         let ts = alert.events.last().map_or(0, |e| e.timestamp_nanos);
         let bucket = ts.div_euclid(slot.interval_nanos.max(1));

@@ -21,6 +21,17 @@ pub trait Rule: Send + Sync {
     fn prefilter(&self) -> Option<crate::prefilter::Requirement> {
         None
     }
+
+    /// The query's `| head N` / `| tail N` pipes, in order.
+    fn pipes(&self) -> &'static [Pipe] {
+        &[]
+    }
+
+    /// The tiebreaker field's value (`tiebreaker_field`): orders events of equal timestamp
+    /// before arrival order does. `None` when the rule has none or the event lacks it.
+    fn tiebreaker(&self, _ev: &Event<'_>) -> Option<i64> {
+        None
+    }
 }
 
 /// A rule evaluated over a whole parsed document rather than generated matchers: the run-time
@@ -39,6 +50,33 @@ pub trait ValueRule: Send + Sync {
     fn eval(&self, doc: &serde_json::Value) -> u64;
     /// The join keys of a stage (`None`: of `until`); empty when a non-optional key is missing.
     fn keys(&self, doc: &serde_json::Value, stage: Option<usize>) -> Vec<crate::seq::Key>;
+    /// As [`Rule::pipes`].
+    fn pipes(&self) -> &'static [Pipe] {
+        &[]
+    }
+    /// As [`Rule::tiebreaker`].
+    fn tiebreaker(&self, _doc: &serde_json::Value) -> Option<i64> {
+        None
+    }
+}
+
+/// A `| head N` or `| tail N` pipe. On a stream, `head` passes the first N results and `tail`
+/// holds the last N until the input ends; pipes apply in the order written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pipe {
+    /// Which end is kept.
+    pub kind: PipeKind,
+    /// How many results.
+    pub count: u64,
+}
+
+/// The end of the results a [`Pipe`] keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PipeKind {
+    /// The first N.
+    Head,
+    /// The last N.
+    Tail,
 }
 
 /// The mask bit that reports an `until` match.

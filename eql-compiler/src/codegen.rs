@@ -9,7 +9,8 @@ use eql_syntax::rulefile::{MitreRef, RuleMetadata};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::ir::{MatcherKind, NumLit, Pred, Rule, Shape, Test};
+use crate::ecs::FieldType;
+use crate::ir::{MatcherKind, NumLit, Pred, Rule, SExpr, Shape, Test};
 
 /// Text the generated `RuleMeta` carries besides the metadata.
 pub struct MetaText<'a> {
@@ -55,6 +56,57 @@ pub fn items(rule: &Rule, meta: &RuleMetadata, text: &MetaText<'_>, ty: &Ident) 
             }
         }
     });
+    let script_fns = rule.scripts.iter().enumerate().map(|(i, sc)| {
+        let name = script_ident(i);
+        let doc = format!(
+            " `{}`: a script, run for every combination of its fields' values",
+            sc.canonical
+        );
+        let fields = sc.fields.iter().map(|&f| {
+            let id = field_ident(rule, f);
+            let kind = kind_tokens(rule, f);
+            quote!((#id, Kind::#kind))
+        });
+        let body = sexpr(rule, &sc.expr);
+        quote! {
+            #[doc = #doc]
+            fn #name(__ev: &#p::Event<'_>) -> bool {
+                use #p::script::*;
+                any(__ev, &[#(#fields),*], |__v| #body)
+            }
+        }
+    });
+    let consts = rule.consts.iter().enumerate().map(|(i, c)| {
+        let name = const_ident(i);
+        let body = sexpr(rule, c);
+        quote! {
+            /// A computed constant, evaluated once.
+            static #name: #p::LazyLock<#p::script::Val> = #p::LazyLock::new(|| {
+                use #p::script::*;
+                #body
+            });
+        }
+    });
+    let pipes = (!rule.pipes.is_empty()).then(|| {
+        let pipes = rule.pipes.iter().map(|&(head, n)| {
+            let kind = if head { quote!(Head) } else { quote!(Tail) };
+            let n = Literal::u64_unsuffixed(n);
+            quote!(#p::Pipe { kind: #p::PipeKind::#kind, count: #n })
+        });
+        quote! {
+            fn pipes(&self) -> &'static [#p::Pipe] {
+                &[#(#pipes),*]
+            }
+        }
+    });
+    let tiebreaker = rule.tiebreaker.map(|f| {
+        let f = field_ident(rule, f);
+        quote! {
+            fn tiebreaker(&self, __ev: &#p::Event<'_>) -> ::core::option::Option<i64> {
+                #p::tiebreaker(__ev, #f)
+            }
+        }
+    });
     let meta_static = rule_meta(meta, text, &p);
     let (shape, eval) = shape(rule, &p);
     let prefilter = crate::literals::requirement(rule).map(|terms| {
@@ -91,6 +143,8 @@ pub fn items(rule: &Rule, meta: &RuleMetadata, text: &MetaText<'_>, ty: &Ident) 
             timestamp: #ts,
         };
         #(#matchers)*
+        #(#consts)*
+        #(#script_fns)*
         #(#stage_fns)*
         #meta_static
         static __SHAPE: #p::Shape = #shape;
@@ -108,6 +162,122 @@ pub fn items(rule: &Rule, meta: &RuleMetadata, text: &MetaText<'_>, ty: &Ident) 
                 #eval
             }
             #prefilter
+            #pipes
+            #tiebreaker
+        }
+    }
+}
+
+fn script_ident(i: usize) -> Ident {
+    format_ident!("script_{}", i)
+}
+
+fn const_ident(i: usize) -> Ident {
+    format_ident!("CONST_{}", i)
+}
+
+/// The `script::Kind` a field's values enter scripts as.
+fn kind_tokens(rule: &Rule, f: usize) -> TokenStream {
+    match rule.fields.get(f).map(|x| x.ty) {
+        Some(FieldType::Keyword) => quote!(Keyword),
+        Some(FieldType::Number) => quote!(Number),
+        Some(FieldType::Ip) => quote!(Ip),
+        Some(FieldType::Date) => quote!(Date),
+        _ => quote!(Dynamic),
+    }
+}
+
+fn script_cmp_op(op: CmpOp) -> TokenStream {
+    match op {
+        CmpOp::Eq => quote!(Eq),
+        CmpOp::Ne => quote!(Ne),
+        CmpOp::Lt => quote!(Lt),
+        CmpOp::Le => quote!(Le),
+        CmpOp::Gt => quote!(Gt),
+        CmpOp::Ge => quote!(Ge),
+    }
+}
+
+/// A script expression over `__v` (the values of the script's fields) with the functions of
+/// `eql_runtime::script` in scope.
+fn sexpr(rule: &Rule, e: &SExpr) -> TokenStream {
+    let list = |xs: &[SExpr]| {
+        let xs = xs.iter().map(|x| sexpr(rule, x));
+        quote!(&[#(#xs),*])
+    };
+    match e {
+        SExpr::Null => quote!(Val::Null),
+        SExpr::Bool(b) => quote!(Val::Bool(#b)),
+        SExpr::Int(i) => {
+            let i = Literal::i64_unsuffixed(*i);
+            quote!(Val::Int(#i))
+        }
+        SExpr::Float(f) => {
+            let f = Literal::f64_unsuffixed(if f.is_finite() { *f } else { 0.0 });
+            quote!(Val::Float(#f))
+        }
+        SExpr::Str(s) => quote!(Val::str(#s)),
+        SExpr::Field(i) => {
+            let i = Literal::usize_unsuffixed(*i);
+            quote!(__v[#i].clone())
+        }
+        SExpr::Not(x) => {
+            let x = sexpr(rule, x);
+            quote!(not(#x))
+        }
+        SExpr::And(xs) => {
+            let xs = list(xs);
+            quote!(and(#xs))
+        }
+        SExpr::Or(xs) => {
+            let xs = list(xs);
+            quote!(or(#xs))
+        }
+        SExpr::Cmp(op, a, b) => {
+            let op = script_cmp_op(*op);
+            let (a, b) = (sexpr(rule, a), sexpr(rule, b));
+            quote!(cmp(CmpOp::#op, &#a, &#b))
+        }
+        SExpr::NullTest(x, is_null) => {
+            let x = sexpr(rule, x);
+            quote!(null_test(&#x, #is_null))
+        }
+        SExpr::Arith(op, a, b) => {
+            let op = match op {
+                '+' => quote!(Add),
+                '-' => quote!(Sub),
+                '*' => quote!(Mul),
+                '/' => quote!(Div),
+                _ => quote!(Mod),
+            };
+            let (a, b) = (sexpr(rule, a), sexpr(rule, b));
+            quote!(arith(ArithOp::#op, &#a, &#b))
+        }
+        SExpr::Neg(x) => {
+            let x = sexpr(rule, x);
+            quote!(neg(&#x))
+        }
+        SExpr::Call(f, ci, args) => {
+            let f = Ident::new(f, Span::call_site());
+            let args = list(args);
+            quote!(call(Func::#f, #ci, #args))
+        }
+        SExpr::Like(x, pats, ci) => {
+            let x = sexpr(rule, x);
+            quote!(text_test(&#x, |__t| #(like(#pats, __t, #ci))||*))
+        }
+        SExpr::Regex(x, ids) => {
+            let x = sexpr(rule, x);
+            let names = ids
+                .iter()
+                .filter_map(|&i| rule.matchers.get(i))
+                .map(|m| Ident::new(&m.name, Span::call_site()));
+            quote!(text_test(&#x, |__t| false #(|| #names.as_ref().is_some_and(|__r| __r.is_match(__t)))*))
+        }
+        SExpr::In(x, items, ci) => {
+            let x = sexpr(rule, x);
+            let items = list(items);
+            quote!(in_list(&#x, #items, #ci))
         }
     }
 }
@@ -274,6 +444,24 @@ fn pred(rule: &Rule, pr: &Pred, p: &TokenStream) -> (TokenStream, Prec) {
             let t = test_tokens(rule, test, p).0;
             (quote!(__ev.any_text(#f, |__s| #t)), Prec::Atom)
         }
+        Pred::Script(i) => {
+            let name = script_ident(*i);
+            (quote!(#name(__ev)), Prec::Atom)
+        }
+        Pred::ConstCmp { field, op, konst } => {
+            let (f, kind) = (field_ident(rule, *field), kind_tokens(rule, *field));
+            let (op, c) = (script_cmp_op(*op), const_ident(*konst));
+            (
+                quote!(#p::script::query_cmp(
+                    __ev,
+                    #f,
+                    #p::script::Kind::#kind,
+                    #p::script::CmpOp::#op,
+                    &#c
+                )),
+                Prec::Atom,
+            )
+        }
     }
 }
 
@@ -336,6 +524,13 @@ fn test_tokens(rule: &Rule, t: &Test, p: &TokenStream) -> (TokenStream, Prec) {
             let ord = ordering(*op);
             (
                 quote!(::core::matches!(#p::ip::cmp(__s, &#ip), #ord)),
+                Prec::Atom,
+            )
+        }
+        Test::DateCmp(op, text) => {
+            let ord = ordering(*op);
+            (
+                quote!(::core::matches!(#p::time::cmp_text(__s, #text), #ord)),
                 Prec::Atom,
             )
         }

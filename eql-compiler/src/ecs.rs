@@ -13,8 +13,11 @@ pub enum FieldType {
     Ip,
     /// `long` / `float` / `double` / `scaled_float`: numeric equality and order.
     Number,
-    /// `date`: compared as text by this compiler (only the timestamp field).
+    /// `date`: compared as instants (RFC 3339 text or epoch milliseconds).
     Date,
+    /// Not in the index mapping: typed by its values, as dynamic mapping types them (a
+    /// comparison with a number compares numbers, with a string compares text).
+    Dynamic,
 }
 
 impl FieldType {
@@ -25,6 +28,7 @@ impl FieldType {
             FieldType::Ip => "ip",
             FieldType::Number => "number",
             FieldType::Date => "date",
+            FieldType::Dynamic => "dynamic",
         }
     }
 }
@@ -84,6 +88,20 @@ const NUMBER_FIELDS: &[&str] = &[
     "source.packets",
     "source.port",
 ];
+
+/// The compiler's view of a type from an index mapping (`None`: the field is not mapped).
+pub fn mapped_type(ty: Option<&eql_syntax::mapping::FieldType>) -> FieldType {
+    use eql_syntax::mapping::FieldType as M;
+    match ty {
+        Some(M::Ip) => FieldType::Ip,
+        Some(M::Number) => FieldType::Number,
+        Some(M::Date) => FieldType::Date,
+        // Booleans compare as their text (`true`/`false`), as a keyword would; so does every
+        // other mapped type here.
+        Some(_) => FieldType::Keyword,
+        None => FieldType::Dynamic,
+    }
+}
 
 /// The mapped type of `field`; `keyword` for anything ECS does not map otherwise.
 pub fn field_type(field: &str) -> FieldType {

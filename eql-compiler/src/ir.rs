@@ -19,6 +19,14 @@ pub struct Rule {
     pub matchers: Vec<Matcher>,
     /// The distinct stage conditions (one generated function each).
     pub stages: Vec<Stage>,
+    /// Script conditions (one generated function each).
+    pub scripts: Vec<Script>,
+    /// Computed constants (`number("5")`), each evaluated once at run time.
+    pub consts: Vec<SExpr>,
+    /// `| head N` / `| tail N`, in order: (`true` for head, N).
+    pub pipes: Vec<(bool, u64)>,
+    /// The tiebreaker field, when the rule names one.
+    pub tiebreaker: Option<FieldIx>,
     /// Event query or sequence.
     pub shape: Shape,
     /// The field named categories are tested against.
@@ -99,6 +107,69 @@ pub enum Pred {
         /// the whole leaf, as Elasticsearch evaluates scripts per value with null propagation.
         script: bool,
     },
+    /// A script over several fields or computed values (index into [`Rule::scripts`]).
+    Script(usize),
+    /// A field compared with a computed constant (index into [`Rule::consts`]): a query leaf,
+    /// as Elasticsearch folds the constant before it builds the query.
+    ConstCmp {
+        /// The field.
+        field: FieldIx,
+        /// The comparison, field on the left.
+        op: CmpOp,
+        /// The constant.
+        konst: usize,
+    },
+}
+
+/// A condition Elasticsearch runs as a script: evaluated for every combination of the values
+/// of its fields, with `null` propagation; it holds when some combination yields `true`.
+#[derive(Debug)]
+pub struct Script {
+    /// The condition, printed canonically, for the doc comment.
+    pub canonical: String,
+    /// The fields it reads; [`SExpr::Field`] indexes this list.
+    pub fields: Vec<FieldIx>,
+    /// The expression.
+    pub expr: SExpr,
+}
+
+/// A script expression (`eql_runtime::script` evaluates it).
+#[derive(Debug)]
+pub enum SExpr {
+    /// `null`.
+    Null,
+    /// A boolean constant.
+    Bool(bool),
+    /// An integer constant.
+    Int(i64),
+    /// A finite float constant.
+    Float(f64),
+    /// A string constant.
+    Str(String),
+    /// The `i`-th field of the script.
+    Field(usize),
+    /// `not`.
+    Not(Box<SExpr>),
+    /// `and`.
+    And(Vec<SExpr>),
+    /// `or`.
+    Or(Vec<SExpr>),
+    /// A comparison.
+    Cmp(CmpOp, Box<SExpr>, Box<SExpr>),
+    /// `e == null` (`true`) or `e != null` (`false`).
+    NullTest(Box<SExpr>, bool),
+    /// Arithmetic: `+ - * / %`.
+    Arith(char, Box<SExpr>, Box<SExpr>),
+    /// Unary minus.
+    Neg(Box<SExpr>),
+    /// A function (the `eql_runtime::script::Func` variant's name), `~`, arguments.
+    Call(&'static str, bool, Vec<SExpr>),
+    /// `:`/`like`/`like~` on a computed value: the wildcard patterns, case-insensitive.
+    Like(Box<SExpr>, Vec<String>, bool),
+    /// `regex`/`regex~` on a computed value: the regex matchers' indexes.
+    Regex(Box<SExpr>, Vec<usize>),
+    /// `in`/`in~` (`not in` is `Not(In)`).
+    In(Box<SExpr>, Vec<SExpr>, bool),
 }
 
 /// A test on one value (its keyword text `__s`).
@@ -114,6 +185,9 @@ pub enum Test {
     NumCmp(CmpOp, NumLit),
     /// Address comparison (ip fields).
     IpCmp(CmpOp, IpAddr),
+    /// Instant order against a date constant (RFC 3339 text or epoch milliseconds), both parsed
+    /// as the timestamp is.
+    DateCmp(CmpOp, String),
     /// Length in UTF-16 code units (Java's `String.length`) compared with a constant.
     Length(CmpOp, u64),
     /// Negated test (script `not`).

@@ -39,7 +39,8 @@ pub mod source;
 pub mod __test {
     pub use crate::ecs::FieldType;
     pub use crate::ir::{
-        FieldInfo, FieldIx, Matcher, MatcherKind, NumLit, Pred, Rule, SeqStage, Shape, Stage, Test,
+        FieldInfo, FieldIx, Matcher, MatcherKind, NumLit, Pred, Rule, SExpr, Script, SeqStage,
+        Shape, Stage, Test,
     };
 
     /// Parses and lowers a bare query (metadata defaults: `@timestamp`, `event.category`), as
@@ -49,7 +50,20 @@ pub mod __test {
             .map_err(|d| crate::render(&d, "query.eql", query))?;
         let ast = eql_syntax::parse(&file.query)
             .map_err(|d| crate::render(&d, "query.eql", &file.query))?;
-        crate::lower::lower(&ast, &file.meta)
+        crate::lower::lower(&ast, &file.meta, None)
+            .map_err(|d| crate::render(&d, "query.eql", &file.query))
+    }
+
+    /// [`lower_text`] with field types from an index mapping.
+    pub fn lower_text_with(
+        query: &str,
+        types: &eql_syntax::mapping::FieldTypes,
+    ) -> Result<Rule, String> {
+        let file = crate::load_rule("query.eql", query)
+            .map_err(|d| crate::render(&d, "query.eql", query))?;
+        let ast = eql_syntax::parse(&file.query)
+            .map_err(|d| crate::render(&d, "query.eql", &file.query))?;
+        crate::lower::lower(&ast, &file.meta, Some(types))
             .map_err(|d| crate::render(&d, "query.eql", &file.query))
     }
 
@@ -75,6 +89,7 @@ pub mod __test {
     }
 }
 
+use eql_syntax::mapping::FieldTypes;
 use eql_syntax::rulefile::{self, RuleFile};
 use eql_syntax::Diagnostic;
 use proc_macro2::{Ident, TokenStream};
@@ -88,8 +103,17 @@ use syn::parse::{Parse, ParseStream};
 /// Diagnostics carry byte spans into the *file* (the query's spans shifted by
 /// `file.query_offset`). No file is read and no include is emitted: [`expand_file`] adds that.
 pub fn compile(file: &RuleFile, source_path: &str) -> Result<TokenStream, Vec<Diagnostic>> {
+    compile_with(file, source_path, None)
+}
+
+/// [`compile`], with field types from an index mapping instead of Elastic Defend's ECS types.
+pub fn compile_with(
+    file: &RuleFile,
+    source_path: &str,
+    types: Option<&FieldTypes>,
+) -> Result<TokenStream, Vec<Diagnostic>> {
     let ty = Ident::new("__EqlRule", proc_macro2::Span::call_site());
-    let items = compile_items(file, source_path, &ty)?;
+    let items = compile_items(file, source_path, &ty, types)?;
     Ok(quote! {{
         #[doc = "The compiled rule."]
         #[derive(Clone, Copy, Debug)]
@@ -99,14 +123,15 @@ pub fn compile(file: &RuleFile, source_path: &str) -> Result<TokenStream, Vec<Di
     }})
 }
 
-/// Like [`compile`], but declares `vis struct name;` implementing `Rule` (the item form).
+/// Like [`compile_with`], but declares `vis struct name;` implementing `Rule` (the item form).
 pub fn compile_item(
     file: &RuleFile,
     source_path: &str,
     vis: &syn::Visibility,
     name: &Ident,
+    types: Option<&FieldTypes>,
 ) -> Result<TokenStream, Vec<Diagnostic>> {
-    let items = compile_items(file, source_path, name)?;
+    let items = compile_items(file, source_path, name, types)?;
     let doc = format!(" Compiled from `{source_path}`: {}.", file.meta.name);
     Ok(quote! {
         #[doc = #doc]
@@ -122,11 +147,12 @@ fn compile_items(
     file: &RuleFile,
     source_path: &str,
     ty: &Ident,
+    types: Option<&FieldTypes>,
 ) -> Result<TokenStream, Vec<Diagnostic>> {
     let by = u32::try_from(file.query_offset).unwrap_or(u32::MAX);
     let shift = |ds: Vec<Diagnostic>| ds.into_iter().map(|d| d.offset(by)).collect::<Vec<_>>();
     let query = eql_syntax::parse(&file.query).map_err(shift)?;
-    let ir = lower::lower(&query, &file.meta).map_err(shift)?;
+    let ir = lower::lower(&query, &file.meta, types).map_err(shift)?;
     let canonical = eql_syntax::to_canonical(&query);
     let plan = plan::plan(&ir);
     let text = codegen::MetaText {
@@ -178,91 +204,133 @@ fn render_one(d: &Diagnostic, path: &str, text: &str) -> String {
     format!("{location}: {}\n{}", d.message, body.join("\n"))
 }
 
-/// The arguments of `eql_rule!`: a path, or `vis struct Name = path`.
-enum Input {
-    Expr(syn::LitStr),
-    Item {
-        attrs: Vec<syn::Attribute>,
-        vis: syn::Visibility,
-        name: Ident,
-        path: syn::LitStr,
-    },
+/// The arguments of `eql_rule!`: a path, or `vis struct Name = path`; then optionally
+/// `, mapping = "index.mapping"` (an Elasticsearch index mapping for the field types).
+struct Input {
+    item: Option<(Vec<syn::Attribute>, syn::Visibility, Ident)>,
+    path: syn::LitStr,
+    mapping: Option<syn::LitStr>,
 }
 
 impl Parse for Input {
     fn parse(input: ParseStream<'_>) -> syn::Result<Input> {
-        if input.peek(syn::LitStr) {
-            let path = input.parse()?;
-            return if input.is_empty() {
-                Ok(Input::Expr(path))
-            } else {
-                Err(input.error("expected only a rule file path"))
-            };
+        let (item, path) = if input.peek(syn::LitStr) {
+            (None, input.parse()?)
+        } else {
+            let attrs = input.call(syn::Attribute::parse_outer)?;
+            let vis = input.parse()?;
+            input.parse::<syn::Token![struct]>()?;
+            let name = input.parse()?;
+            input.parse::<syn::Token![=]>()?;
+            (Some((attrs, vis, name)), input.parse()?)
+        };
+        let mut mapping = None;
+        if input.peek(syn::Token![,]) {
+            input.parse::<syn::Token![,]>()?;
+            if !input.is_empty() {
+                let key: Ident = input.parse()?;
+                if key != "mapping" {
+                    return Err(syn::Error::new(key.span(), "expected `mapping = \"…\"`"));
+                }
+                input.parse::<syn::Token![=]>()?;
+                mapping = Some(input.parse()?);
+                let _ = input.parse::<Option<syn::Token![,]>>()?;
+            }
         }
-        let attrs = input.call(syn::Attribute::parse_outer)?;
-        let vis = input.parse()?;
-        input.parse::<syn::Token![struct]>()?;
-        let name = input.parse()?;
-        input.parse::<syn::Token![=]>()?;
-        let path = input.parse()?;
         if !input.is_empty() {
-            return Err(input.error("expected `vis struct Name = \"path.eql\"`"));
+            return Err(input.error(if item.is_some() {
+                "expected `vis struct Name = \"path.eql\"` and optionally `, mapping = \"…\"`"
+            } else {
+                "expected a rule file path and optionally `, mapping = \"…\"`"
+            }));
         }
-        Ok(Input::Item {
-            attrs,
-            vis,
-            name,
+        Ok(Input {
+            item,
             path,
+            mapping,
         })
     }
 }
 
-/// The whole macro: `eql_rule!("path")` or `eql_rule!(vis struct Name = "path")`.
-/// Always returns tokens; errors become `compile_error!`s.
+/// The whole macro: `eql_rule!("path")` or `eql_rule!(vis struct Name = "path")`, each with an
+/// optional `mapping = "…"`. Always returns tokens; errors become `compile_error!`s.
 pub fn expand(input: TokenStream) -> TokenStream {
-    match syn::parse2::<Input>(input) {
-        Ok(Input::Expr(path)) => expand_file(&path),
-        Ok(Input::Item {
-            attrs,
-            vis,
-            name,
-            path,
-        }) => {
-            let dir = std::env::var("CARGO_MANIFEST_DIR").ok();
-            let rel = path.value();
-            let span = path.span();
-            let result = source::load(&rel, dir.as_deref());
-            let (include, out) = match result {
-                Err(e) => (track(e.abs.as_deref(), span), Err(vec![e.message])),
-                Ok(src) => {
-                    let out = load_rule(&rel, &src.text)
-                        .and_then(|f| compile_item(&f, &rel, &vis, &name))
-                        .map_err(|d| rendered(&d, &rel, &src.text));
-                    (track(Some(&src.abs), span), out)
+    let input = match syn::parse2::<Input>(input) {
+        Ok(input) => input,
+        Err(e) => return e.to_compile_error(),
+    };
+    let dir = std::env::var("CARGO_MANIFEST_DIR").ok();
+    let rel = input.path.value();
+    let span = input.path.span();
+    let mut includes = Vec::new();
+    let types = match &input.mapping {
+        None => Ok(None),
+        Some(m) => {
+            let mrel = m.value();
+            match source::load(&mrel, dir.as_deref()) {
+                Err(e) => {
+                    includes.push(track(e.abs.as_deref(), m.span()));
+                    Err(vec![format!("mapping: {}", e.message)])
                 }
-            };
-            match out {
-                Ok(ts) => quote! {
-                    #(#attrs)*
-                    #ts
-                    #include
-                },
-                Err(msgs) => {
-                    let errs = msgs
-                        .iter()
-                        .map(|m| quote_spanned!(span=> ::core::compile_error!{#m}));
-                    // Declaring the struct keeps its uses from adding errors of their own.
-                    // Item position: `compile_error! { … }` takes no `;`.
-                    quote! {
-                        #(#attrs)*
-                        #vis struct #name;
-                        #include
-                        #(#errs)*
-                    }
+                Ok(src) => {
+                    includes.push(track(Some(&src.abs), m.span()));
+                    FieldTypes::from_mapping(&src.text)
+                        .map(Some)
+                        .map_err(|e| vec![format!("mapping `{mrel}`: {e}")])
                 }
             }
         }
-        Err(e) => e.to_compile_error(),
+    };
+    let out = match source::load(&rel, dir.as_deref()) {
+        Err(e) => {
+            includes.push(track(e.abs.as_deref(), span));
+            Err(vec![e.message])
+        }
+        Ok(src) => {
+            includes.push(track(Some(&src.abs), span));
+            types.and_then(|types| {
+                load_rule(&rel, &src.text)
+                    .and_then(|f| match &input.item {
+                        None => compile_with(&f, &rel, types.as_ref()),
+                        Some((_, vis, name)) => compile_item(&f, &rel, vis, name, types.as_ref()),
+                    })
+                    .map_err(|d| rendered(&d, &rel, &src.text))
+            })
+        }
+    };
+    match (&input.item, out) {
+        (None, Ok(ts)) => quote! {{
+            #(#includes)*
+            #ts
+        }},
+        (None, Err(msgs)) => {
+            let errs = msgs
+                .iter()
+                .map(|m| quote_spanned!(span=> ::core::compile_error!{#m}));
+            quote_spanned! {span=> {
+                #(#includes)*
+                #(#errs;)*
+                ::core::unreachable!()
+            }}
+        }
+        (Some((attrs, _, _)), Ok(ts)) => quote! {
+            #(#attrs)*
+            #ts
+            #(#includes)*
+        },
+        (Some((attrs, vis, name)), Err(msgs)) => {
+            let errs = msgs
+                .iter()
+                .map(|m| quote_spanned!(span=> ::core::compile_error!{#m}));
+            // Declaring the struct keeps its uses from adding errors of their own.
+            // Item position: `compile_error! { … }` takes no `;`.
+            quote! {
+                #(#attrs)*
+                #vis struct #name;
+                #(#includes)*
+                #(#errs)*
+            }
+        }
     }
 }
 
@@ -271,32 +339,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
 /// `{ compile_error!(…); unreachable!() }` (type `!`, so the call site still type-checks)
 /// together with the `include_bytes!` that makes cargo rebuild once the file is fixed.
 pub fn expand_file(lit: &syn::LitStr) -> TokenStream {
-    let dir = std::env::var("CARGO_MANIFEST_DIR").ok();
-    let rel = lit.value();
-    let span = lit.span();
-    let (include, out) = match source::load(&rel, dir.as_deref()) {
-        Err(e) => (track(e.abs.as_deref(), span), Err(vec![e.message])),
-        Ok(src) => {
-            let out = compile_text(&rel, &src.text).map_err(|d| rendered(&d, &rel, &src.text));
-            (track(Some(&src.abs), span), out)
-        }
-    };
-    match out {
-        Ok(ts) => quote! {{
-            #include
-            #ts
-        }},
-        Err(msgs) => {
-            let errs = msgs
-                .iter()
-                .map(|m| quote_spanned!(span=> ::core::compile_error!{#m}));
-            quote_spanned! {span=> {
-                #include
-                #(#errs;)*
-                ::core::unreachable!()
-            }}
-        }
-    }
+    expand(quote!(#lit))
 }
 
 fn rendered(diags: &[Diagnostic], rel: &str, text: &str) -> Vec<String> {

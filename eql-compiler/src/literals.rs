@@ -206,7 +206,7 @@ fn pred_req(rule: &Rule, pred: &Pred) -> Option<Requirement> {
     match pred {
         // `False` never matches: no term.
         Pred::False => Some(Vec::new()),
-        Pred::True | Pred::Not(_) | Pred::Has(_) => None,
+        Pred::True | Pred::Not(_) | Pred::Has(_) | Pred::Script(_) | Pred::ConstCmp { .. } => None,
         Pred::And(ps) => and(ps.iter().filter_map(|p| pred_req(rule, p)).collect()),
         Pred::Or(ps) => or(ps.iter().map(|p| pred_req(rule, p)).collect()),
         Pred::Any {
@@ -281,6 +281,7 @@ fn test_lits(rule: &Rule, test: &Test) -> Option<Vec<Lit>> {
         | Test::NumCmp(..)
         | Test::IpCmp(..)
         | Test::Length(..)
+        | Test::DateCmp(..)
         | Test::Not(_) => None,
     }
 }

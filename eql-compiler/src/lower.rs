@@ -5,33 +5,45 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use eql_syntax::ast::{
-    CategoryKind, CmpOp, EventQuery, Expr, ExprKind, Field, Literal, MatchOp, Query, QueryBody,
-    Stage as AstStage,
+    ArithOp, CategoryKind, CmpOp, EventQuery, Expr, ExprKind, Field, Literal, MatchOp, PipeKind,
+    Query, QueryBody, Stage as AstStage,
 };
+use eql_syntax::mapping::FieldTypes;
 use eql_syntax::rulefile::RuleMetadata;
 use eql_syntax::{Diagnostic, Span};
 
-use crate::ecs::{field_type, FieldType};
+use crate::ecs::{field_type, mapped_type, FieldType};
 use crate::ir::{
-    FieldInfo, FieldIx, Matcher, MatcherKind, NumLit, Pred, Rule, SeqStage, Shape, Stage, Test,
+    FieldInfo, FieldIx, Matcher, MatcherKind, NumLit, Pred, Rule, SExpr, Script, SeqStage, Shape,
+    Stage, Test,
 };
 
 /// The most stages a sequence may have after `runs` expansion (bit 63 reports `until`).
 const MAX_STAGES: usize = 63;
 
-/// Lowers a parsed query. Diagnostics carry spans into the query text.
-pub fn lower(query: &Query, meta: &RuleMetadata) -> Result<Rule, Vec<Diagnostic>> {
-    let mut cx = Lower::new(query, meta);
+/// Lowers a parsed query. Field types come from `types` (an index mapping) when given, else
+/// from Elastic Defend's ECS mapping. Diagnostics carry spans into the query text.
+pub fn lower(
+    query: &Query,
+    meta: &RuleMetadata,
+    types: Option<&FieldTypes>,
+) -> Result<Rule, Vec<Diagnostic>> {
+    let mut cx = Lower::new(query, meta, types);
     let shape = cx.shape(query);
-    if !query.pipes.is_empty() {
-        let span = query.pipes[0].span;
-        cx.error(unsupported("pipes (`| head`, `| tail`)", span));
-    }
+    let pipes = query
+        .pipes
+        .iter()
+        .map(|p| (p.kind == PipeKind::Head, p.count))
+        .collect();
     if cx.diags.is_empty() {
         Ok(Rule {
             fields: cx.fields,
             matchers: cx.matchers,
             stages: cx.stages,
+            scripts: cx.scripts,
+            consts: cx.consts,
+            pipes,
+            tiebreaker: cx.tiebreaker,
             category_field: cx.category_field,
             shape,
         })
@@ -52,49 +64,74 @@ struct Lower {
     /// Per name stem (`PROCESS_NAME_EXACT`), how many matchers have it.
     counters: HashMap<String, usize>,
     stages: Vec<Stage>,
+    scripts: Vec<Script>,
+    consts: Vec<SExpr>,
+    tiebreaker: Option<FieldIx>,
     diags: Vec<Diagnostic>,
 }
 
 impl Lower {
-    fn new(query: &Query, meta: &RuleMetadata) -> Lower {
+    fn new(query: &Query, meta: &RuleMetadata, types: Option<&FieldTypes>) -> Lower {
         let mut read = BTreeSet::new();
         collect_fields(query, &mut read);
-        let mut paths = vec![meta.timestamp_field.clone()];
-        if meta.event_category_field != meta.timestamp_field {
-            paths.push(meta.event_category_field.clone());
-        }
+        let mut names = vec![meta.timestamp_field.clone()];
+        names.push(meta.event_category_field.clone());
         // Sorted (BTreeSet) after the two fixed fields, so output is deterministic.
-        for p in read {
-            if !paths.contains(&p) {
-                paths.push(p);
-            }
-        }
+        names.extend(read);
+        names.extend(meta.tiebreaker_field.clone());
+        // An `alias` field reads its target: both names are one field.
+        let resolve = |name: &str| types.map_or(name, |t| t.resolve(name)).to_owned();
         let mut used = BTreeSet::new();
-        let fields: Vec<FieldInfo> = paths
-            .into_iter()
-            .map(|path| {
-                let const_name = unique(&mut used, const_name(&path));
-                let ty = field_type(&path);
-                FieldInfo {
-                    path,
-                    const_name,
-                    ty,
+        let mut fields: Vec<FieldInfo> = Vec::new();
+        let mut by_path: HashMap<String, FieldIx> = HashMap::new();
+        for name in names {
+            let path = resolve(&name);
+            let ix = match fields.iter().position(|f| f.path == path) {
+                Some(ix) => ix,
+                None => {
+                    let ty = match types {
+                        None => field_type(&path),
+                        Some(t) => mapped_type(t.get(&path)),
+                    };
+                    fields.push(FieldInfo {
+                        const_name: unique(&mut used, const_name(&path)),
+                        path,
+                        ty,
+                    });
+                    fields.len() - 1
                 }
-            })
-            .collect();
-        let by_path = fields
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.path.clone(), i))
-            .collect();
+            };
+            by_path.entry(name).or_insert(ix);
+        }
+        let category_field = by_path
+            .get(&meta.event_category_field)
+            .copied()
+            .unwrap_or(0);
+        let tiebreaker = meta
+            .tiebreaker_field
+            .as_ref()
+            .and_then(|t| by_path.get(t).copied());
         Lower {
-            category_field: usize::from(meta.event_category_field != meta.timestamp_field),
+            category_field,
             fields,
             by_path,
             matchers: Vec::new(),
             counters: HashMap::new(),
             stages: Vec::new(),
+            scripts: Vec::new(),
+            consts: Vec::new(),
+            tiebreaker,
             diags: Vec::new(),
+        }
+    }
+
+    /// The type a comparison with `lit` uses: an unmapped field is typed by its values, as
+    /// dynamic mapping types them; the constant tells which kind of values the rule expects.
+    fn effective_type(&self, fx: FieldIx, lit: &Literal) -> FieldType {
+        match (self.fields[fx].ty, lit) {
+            (FieldType::Dynamic, Literal::Int(_) | Literal::Float(_)) => FieldType::Number,
+            (FieldType::Dynamic, _) => FieldType::Keyword,
+            (ty, _) => ty,
         }
     }
 
@@ -205,6 +242,9 @@ impl Lower {
     }
 
     fn pred(&mut self, e: &Expr) -> Pred {
+        if is_script(e) && !specialised(e) {
+            return self.script(e);
+        }
         match &e.kind {
             ExprKind::Literal(Literal::Bool(b)) => {
                 if *b {
@@ -271,6 +311,126 @@ impl Lower {
         }
     }
 
+    /// A condition Elasticsearch runs as a script, as one [`Script`].
+    fn script(&mut self, e: &Expr) -> Pred {
+        let mut fields = Vec::new();
+        let expr = self.sexpr(e, &mut fields);
+        self.scripts.push(Script {
+            canonical: eql_syntax::expr_to_canonical(e),
+            fields,
+            expr,
+        });
+        Pred::Script(self.scripts.len() - 1)
+    }
+
+    fn sexpr(&mut self, e: &Expr, fields: &mut Vec<FieldIx>) -> SExpr {
+        let mut sub = |cx: &mut Lower, x: &Expr| Box::new(cx.sexpr(x, fields));
+        match &e.kind {
+            ExprKind::Literal(l) => match l {
+                Literal::Null => SExpr::Null,
+                Literal::Bool(b) => SExpr::Bool(*b),
+                Literal::Int(i) => SExpr::Int(*i),
+                Literal::Float(f) if f.is_finite() => SExpr::Float(*f),
+                Literal::Float(_) => SExpr::Null,
+                Literal::String(s) => SExpr::Str(s.clone()),
+            },
+            ExprKind::Field(f) => {
+                let fx = self.field(f);
+                let i = match fields.iter().position(|&x| x == fx) {
+                    Some(i) => i,
+                    None => {
+                        fields.push(fx);
+                        fields.len() - 1
+                    }
+                };
+                SExpr::Field(i)
+            }
+            ExprKind::Not(x) => SExpr::Not(sub(self, x)),
+            ExprKind::Neg(x) => SExpr::Neg(sub(self, x)),
+            ExprKind::And(xs) => SExpr::And(xs.iter().map(|x| self.sexpr(x, fields)).collect()),
+            ExprKind::Or(xs) => SExpr::Or(xs.iter().map(|x| self.sexpr(x, fields)).collect()),
+            ExprKind::Compare { op, left, right } => {
+                // `e == null` / `e != null` test existence; other operators with null are null.
+                let null = |x: &Expr| matches!(x.kind, ExprKind::Literal(Literal::Null));
+                if null(left) || null(right) {
+                    let other = if null(right) { left } else { right };
+                    return match op {
+                        CmpOp::Eq => SExpr::NullTest(sub(self, other), true),
+                        CmpOp::Ne => SExpr::NullTest(sub(self, other), false),
+                        _ => SExpr::Null,
+                    };
+                }
+                SExpr::Cmp(*op, sub(self, left), sub(self, right))
+            }
+            ExprKind::Arith { op, left, right } => {
+                let c = match op {
+                    ArithOp::Add => '+',
+                    ArithOp::Sub => '-',
+                    ArithOp::Mul => '*',
+                    ArithOp::Div => '/',
+                    ArithOp::Mod => '%',
+                };
+                SExpr::Arith(c, sub(self, left), sub(self, right))
+            }
+            ExprKind::Match {
+                op,
+                operand,
+                patterns,
+            } => {
+                let operand = sub(self, operand);
+                let mut pats = Vec::new();
+                for p in patterns {
+                    match &p.kind {
+                        ExprKind::Literal(Literal::String(s)) => pats.push(s.clone()),
+                        _ => self.error(Diagnostic::error(
+                            format!("the patterns of `{}` must be strings", op.as_str()),
+                            p.span,
+                        )),
+                    }
+                }
+                if op.is_regex() {
+                    let fx = fields.first().copied().unwrap_or(0);
+                    let ids = pats
+                        .into_iter()
+                        .map(|p| self.matcher(fx, MatcherKind::Regex, vec![p], op.is_insensitive()))
+                        .collect();
+                    SExpr::Regex(operand, ids)
+                } else {
+                    SExpr::Like(operand, pats, op.is_insensitive())
+                }
+            }
+            ExprKind::In {
+                negated,
+                insensitive,
+                operand,
+                list,
+            } => {
+                let operand = sub(self, operand);
+                let items = list.iter().map(|x| self.sexpr(x, fields)).collect();
+                let e = SExpr::In(operand, items, *insensitive);
+                if *negated {
+                    SExpr::Not(Box::new(e))
+                } else {
+                    e
+                }
+            }
+            ExprKind::Call {
+                name,
+                insensitive,
+                args,
+                name_span,
+            } => {
+                let lower = name.to_ascii_lowercase();
+                let Some(&(_, variant)) = FUNCS.iter().find(|(n, _)| *n == lower) else {
+                    self.error(unsupported(&format!("the function `{name}`"), *name_span));
+                    return SExpr::Null;
+                };
+                let args = args.iter().map(|x| self.sexpr(x, fields)).collect();
+                SExpr::Call(variant, *insensitive, args)
+            }
+        }
+    }
+
     /// The field operand of a predicate, or an error at its span.
     fn operand_field<'e>(&mut self, e: &'e Expr, what: &str) -> Option<&'e Field> {
         match &e.kind {
@@ -295,10 +455,12 @@ impl Lower {
         let (field, op, lit) = match (&left.kind, &right.kind) {
             (ExprKind::Field(f), _) => match literal(right) {
                 Some(l) => (f, op, l),
+                None if !has_field(right) => return self.const_cmp(f, op, right),
                 None => return self.bad_compare(right),
             },
             (_, ExprKind::Field(f)) => match literal(left) {
                 Some(l) => (f, flip(op), l),
+                None if !has_field(left) => return self.const_cmp(f, flip(op), left),
                 None => return self.bad_compare(left),
             },
             (
@@ -341,8 +503,8 @@ impl Lower {
                 }
             };
         }
-        let test = match self.fields[fx].ty {
-            FieldType::Keyword => match keyword_text(&lit) {
+        let test = match self.effective_type(fx, &lit) {
+            FieldType::Keyword | FieldType::Dynamic => match keyword_text(&lit) {
                 Some(text) if matches!(op, CmpOp::Eq | CmpOp::Ne) => Test::Eq(text),
                 Some(text) => Test::TextCmp(op, text),
                 None => {
@@ -388,13 +550,21 @@ impl Lower {
                     return Pred::False;
                 }
             },
-            FieldType::Date => {
-                self.error(unsupported(
-                    "comparisons on the timestamp field",
-                    whole.span,
-                ));
-                return Pred::False;
-            }
+            FieldType::Date => match &lit {
+                Literal::String(s) => Test::DateCmp(eq_for_ne(op), s.clone()),
+                // A number is epoch milliseconds.
+                Literal::Int(n) => Test::DateCmp(eq_for_ne(op), n.to_string()),
+                _ => {
+                    self.error(Diagnostic::error(
+                        format!(
+                            "`{}` is a date field; compare it with a date or epoch milliseconds",
+                            field.name
+                        ),
+                        whole.span,
+                    ));
+                    return Pred::False;
+                }
+            },
         };
         let leaf = Pred::Any {
             field: fx,
@@ -406,6 +576,19 @@ impl Lower {
             Pred::Not(Box::new(leaf))
         } else {
             leaf
+        }
+    }
+
+    /// `field op <constant expression>`: the constant is computed once, at run time.
+    fn const_cmp(&mut self, f: &Field, op: CmpOp, e: &Expr) -> Pred {
+        let field = self.field(f);
+        let mut none = Vec::new();
+        let konst = self.sexpr(e, &mut none);
+        self.consts.push(konst);
+        Pred::ConstCmp {
+            field,
+            op,
+            konst: self.consts.len() - 1,
         }
     }
 
@@ -464,7 +647,7 @@ impl Lower {
             return Pred::False;
         };
         let fx = self.field(field);
-        if self.fields[fx].ty != FieldType::Keyword {
+        if !matches!(self.fields[fx].ty, FieldType::Keyword | FieldType::Dynamic) {
             self.error(unsupported(
                 &format!(
                     "`{}` on the {} field `{}`",
@@ -542,8 +725,12 @@ impl Lower {
                 self.error(Diagnostic::error("`in` lists hold constants", item.span));
                 continue;
             };
-            match ty {
-                FieldType::Keyword => match keyword_text(&lit) {
+            match if ty == FieldType::Dynamic {
+                self.effective_type(fx, &lit)
+            } else {
+                ty
+            } {
+                FieldType::Keyword | FieldType::Dynamic => match keyword_text(&lit) {
                     Some(t) if lit != Literal::Null => {
                         if !texts.contains(&t) {
                             texts.push(t);
@@ -680,6 +867,80 @@ impl Lower {
             ci,
         });
         self.matchers.len() - 1
+    }
+}
+
+/// Every EQL function: its lower-case name and its `eql_runtime::script::Func` variant.
+const FUNCS: &[(&str, &str)] = &[
+    ("add", "Add"),
+    ("between", "Between"),
+    ("cidrmatch", "CidrMatch"),
+    ("concat", "Concat"),
+    ("divide", "Divide"),
+    ("endswith", "EndsWith"),
+    ("indexof", "IndexOf"),
+    ("length", "Length"),
+    ("modulo", "Modulo"),
+    ("multiply", "Multiply"),
+    ("number", "Number"),
+    ("startswith", "StartsWith"),
+    ("string", "String"),
+    ("stringcontains", "StringContains"),
+    ("substring", "Substring"),
+    ("subtract", "Subtract"),
+];
+
+fn is_field(e: &Expr) -> bool {
+    matches!(e.kind, ExprKind::Field(_))
+}
+
+fn has_field(e: &Expr) -> bool {
+    let mut out = BTreeSet::new();
+    expr_fields(e, &mut out);
+    !out.is_empty()
+}
+
+/// Whether Elasticsearch runs this condition as a script rather than a query: anything but a
+/// field compared with constants, and `cidrMatch` of a field with constant blocks (a terms query).
+fn is_script(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Not(x) => is_script(x),
+        ExprKind::And(_) | ExprKind::Or(_) | ExprKind::Literal(_) | ExprKind::Field(_) => false,
+        ExprKind::Compare { left, right, .. } => {
+            let field_const = (is_field(left) && !has_field(right))
+                || (is_field(right) && !has_field(left));
+            !field_const
+        }
+        ExprKind::Match { operand, .. } | ExprKind::In { operand, .. } => !is_field(operand),
+        ExprKind::Call { name, args, .. } => {
+            !(name.eq_ignore_ascii_case("cidrMatch")
+                && args.first().is_some_and(is_field)
+                && args[1..]
+                    .iter()
+                    .all(|b| matches!(b.kind, ExprKind::Literal(Literal::String(_)))))
+        }
+        ExprKind::Arith { .. } | ExprKind::Neg(_) => true,
+    }
+}
+
+/// Script conditions over one field that have a specialised form: `startsWith`, `endsWith`
+/// and `stringContains` of a field and a string, and `length(field)` against an integer.
+fn specialised(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Not(x) => specialised(x),
+        ExprKind::Call { name, args, .. } => {
+            let n = name.to_ascii_lowercase();
+            matches!(n.as_str(), "startswith" | "endswith" | "stringcontains")
+                && matches!(args.as_slice(), [f, lit] if is_field(f)
+                    && matches!(&lit.kind, ExprKind::Literal(Literal::String(s))
+                        if !(s.is_empty() && n == "stringcontains")))
+        }
+        ExprKind::Compare { left, right, .. } => {
+            matches!(&left.kind, ExprKind::Call { name, args, .. }
+                if name.eq_ignore_ascii_case("length") && matches!(args.as_slice(), [f] if is_field(f)))
+                && matches!(literal(right), Some(Literal::Int(_)))
+        }
+        _ => false,
     }
 }
 

@@ -61,7 +61,8 @@ fn item_form_parses() {
     let file = eql_syntax::rulefile::load("rules/imds.eql", &text).expect("loads");
     let vis: syn::Visibility = syn::parse_quote!(pub);
     let name: proc_macro2::Ident = syn::parse_quote!(Imds);
-    let ts = eql_compiler::compile_item(&file, "rules/imds.eql", &vis, &name).expect("compiles");
+    let ts =
+        eql_compiler::compile_item(&file, "rules/imds.eql", &vis, &name, None).expect("compiles");
     let file: syn::File = syn::parse2(ts).expect("items parse as a file");
     let out = prettyplease::unparse(&file);
     assert!(out.contains("pub struct Imds;"));

@@ -51,6 +51,7 @@ pub mod json;
 pub mod matcher;
 pub mod prefilter;
 pub mod rule;
+pub mod script;
 pub mod seq;
 pub mod time;
 pub mod value;
@@ -65,9 +66,20 @@ pub mod __private {
     pub use crate::matcher::{like, Contains, Exact, Glob, Prefix, Regex, Suffix};
     pub use crate::prefilter;
     pub use crate::rule::{
-        KeyField, MitreRef, Rule, RuleMeta, SeqSpec, Shape, StageSpec, Technique, Threat, UNTIL_BIT,
+        KeyField, MitreRef, Pipe, PipeKind, Rule, RuleMeta, SeqSpec, Shape, StageSpec, Technique,
+        Threat, UNTIL_BIT,
     };
+    pub use crate::script;
+    pub use crate::time;
     pub use crate::value::{cmp_num, parse_num, Num};
+
+    /// The tiebreaker field's first value, as an integer (a fraction is cut).
+    pub fn tiebreaker(ev: &Event<'_>, field: FieldId) -> Option<i64> {
+        match parse_num(ev.first_text(field)?)? {
+            Num::Int(i) => Some(i),
+            Num::Float(f) => Some(f as i64),
+        }
+    }
     pub use ::core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
     pub use ::std::sync::LazyLock;
 }

@@ -74,6 +74,22 @@ pub fn parse_timestamp(v: Value<'_>) -> Result<i64, TimestampError> {
     }
 }
 
+/// Orders a date value's text against a date constant, both parsed as [`parse_str`] parses
+/// (RFC 3339, or epoch milliseconds); `None` when either is not a date.
+///
+/// ```
+/// use std::cmp::Ordering;
+/// use eql_runtime::time::cmp_text;
+/// assert_eq!(cmp_text("2017-08-30T20:47:33Z", "1504126053000"), Some(Ordering::Equal));
+/// assert_eq!(cmp_text("1", "1970-01-01T00:00:00.002Z"), Some(Ordering::Less));
+/// assert_eq!(cmp_text("soon", "1"), None);
+/// ```
+pub fn cmp_text(value: &str, constant: &str) -> Option<std::cmp::Ordering> {
+    let v = parse_str(value.as_bytes()).ok()?;
+    let c = parse_str(constant.as_bytes()).ok()?;
+    Some(v.cmp(&c))
+}
+
 /// Parses the text of a timestamp: a date first, epoch millis second (as ES's default format).
 pub fn parse_str(s: &[u8]) -> Result<i64, TimestampError> {
     match parse_date(s) {

@@ -15,10 +15,11 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use eql_compiler::__test::{MatcherKind, NumLit, Pred, Rule, Shape, Test};
+use eql_compiler::__test::{FieldType, MatcherKind, NumLit, Pred, Rule, SExpr, Shape, Test};
 use eql_runtime::event::{Doc, DynSchema, Event};
 use eql_runtime::matcher::{ip, Contains, Exact, Glob, Prefix, Regex, Suffix};
 use eql_runtime::rule::{KeyField, RuleMeta, SeqSpec, Shape as RtShape, StageSpec, UNTIL_BIT};
+use eql_runtime::script::{self, ArithOp, Func, Kind, Val};
 use eql_runtime::seq::{Key, KeyValue};
 use eql_runtime::value::{cmp_num, parse_num, Num};
 use eql_syntax::ast::CmpOp;
@@ -240,6 +241,82 @@ impl IrRule {
             Pred::Or(xs) => xs.iter().any(|x| self.pred(x, ev)),
             // `__ev.any_text(F, |__s| test)`
             Pred::Any { field, test, .. } => ev.any_text(field_id(*field), |s| self.test(test, s)),
+            // `script_N(__ev)`: `any(__ev, &[(F, Kind)…], |__v| expr)`
+            Pred::Script(i) => {
+                let Some(sc) = self.ir.scripts.get(*i) else {
+                    return false;
+                };
+                let fields: Vec<_> = sc
+                    .fields
+                    .iter()
+                    .map(|&f| (field_id(f), self.kind(f)))
+                    .collect();
+                script::any(ev, &fields, |v| self.sexpr(&sc.expr, v))
+            }
+            // `script::query_cmp(__ev, F, Kind, CmpOp, &CONST_N)`
+            Pred::ConstCmp { field, op, konst } => {
+                let c = self
+                    .ir
+                    .consts
+                    .get(*konst)
+                    .map_or(Val::Null, |c| self.sexpr(c, &[]));
+                script::query_cmp(ev, field_id(*field), self.kind(*field), script_op(*op), &c)
+            }
+        }
+    }
+
+    /// Codegen's `kind_tokens`.
+    fn kind(&self, f: usize) -> Kind {
+        match self.ir.fields.get(f).map(|x| x.ty) {
+            Some(FieldType::Keyword) => Kind::Keyword,
+            Some(FieldType::Number) => Kind::Number,
+            Some(FieldType::Ip) => Kind::Ip,
+            Some(FieldType::Date) => Kind::Date,
+            _ => Kind::Dynamic,
+        }
+    }
+
+    /// Codegen's `sexpr`: the same `eql_runtime::script` calls.
+    fn sexpr(&self, e: &SExpr, v: &[Val]) -> Val {
+        let list = |xs: &[SExpr]| xs.iter().map(|x| self.sexpr(x, v)).collect::<Vec<_>>();
+        match e {
+            SExpr::Null => Val::Null,
+            SExpr::Bool(b) => Val::Bool(*b),
+            SExpr::Int(i) => Val::Int(*i),
+            SExpr::Float(f) => Val::Float(if f.is_finite() { *f } else { 0.0 }),
+            SExpr::Str(s) => Val::str(s),
+            SExpr::Field(i) => v.get(*i).cloned().unwrap_or(Val::Null),
+            SExpr::Not(x) => script::not(self.sexpr(x, v)),
+            SExpr::And(xs) => script::and(&list(xs)),
+            SExpr::Or(xs) => script::or(&list(xs)),
+            SExpr::Cmp(op, a, b) => {
+                script::cmp(script_op(*op), &self.sexpr(a, v), &self.sexpr(b, v))
+            }
+            SExpr::NullTest(x, is_null) => script::null_test(&self.sexpr(x, v), *is_null),
+            SExpr::Arith(op, a, b) => {
+                let op = match op {
+                    '+' => ArithOp::Add,
+                    '-' => ArithOp::Sub,
+                    '*' => ArithOp::Mul,
+                    '/' => ArithOp::Div,
+                    _ => ArithOp::Mod,
+                };
+                script::arith(op, &self.sexpr(a, v), &self.sexpr(b, v))
+            }
+            SExpr::Neg(x) => script::neg(&self.sexpr(x, v)),
+            SExpr::Call(f, ci, args) => match Func::from_name(f) {
+                Some(f) => script::call(f, *ci, &list(args)),
+                None => Val::Null,
+            },
+            SExpr::Like(x, pats, ci) => script::text_test(&self.sexpr(x, v), |t| {
+                pats.iter().any(|p| eql_runtime::matcher::like(p, t, *ci))
+            }),
+            SExpr::Regex(x, ids) => script::text_test(&self.sexpr(x, v), |t| {
+                ids.iter()
+                    .filter_map(|&i| self.matchers.get(i))
+                    .any(|m| m.is_match(t))
+            }),
+            SExpr::In(x, items, ci) => script::in_list(&self.sexpr(x, v), &list(items), *ci),
         }
     }
 
@@ -268,6 +345,8 @@ impl IrRule {
             Test::IpCmp(CmpOp::Eq, addr) => ip::eq(s, addr),
             // `matches!(ip::cmp(__s, &IP), ORD)`
             Test::IpCmp(op, addr) => ordering(*op, ip::cmp(s, addr)),
+            // `matches!(time::cmp_text(__s, "lit"), ORD)`
+            Test::DateCmp(op, lit) => ordering(*op, eql_runtime::time::cmp_text(s, lit)),
             // `__s.encode_utf16().count() OP n`
             Test::Length(op, n) => {
                 let len = s.encode_utf16().count();
@@ -380,5 +459,16 @@ impl eql_runtime::rule::ValueRule for IrValueRule {
     fn keys(&self, doc: &serde_json::Value, stage: Option<usize>) -> Vec<Key> {
         self.with_event(doc, |ev| self.0.keys_of(ev, stage))
             .unwrap_or_default()
+    }
+}
+
+fn script_op(op: CmpOp) -> script::CmpOp {
+    match op {
+        CmpOp::Eq => script::CmpOp::Eq,
+        CmpOp::Ne => script::CmpOp::Ne,
+        CmpOp::Lt => script::CmpOp::Lt,
+        CmpOp::Le => script::CmpOp::Le,
+        CmpOp::Gt => script::CmpOp::Gt,
+        CmpOp::Ge => script::CmpOp::Ge,
     }
 }

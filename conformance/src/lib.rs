@@ -1,0 +1,33 @@
+//! Elasticsearch's EQL spec files, compiled: `build.rs` writes one rule file per query and one
+//! `eql_rule!` per query the compiler supports (with the spec's index mapping), so the real
+//! macro path is exercised; `tests/compiled.rs` runs them through the detector.
+
+#![deny(missing_docs)]
+
+use eql_runtime::rule::Rule;
+
+/// One query of a spec file.
+pub struct Case {
+    /// The spec's `name`.
+    pub name: &'static str,
+    /// The query text.
+    pub query: &'static str,
+    /// The ids of the expected events, flattened across sequences.
+    pub expected: &'static [i64],
+    /// The compiled rule, or why the compiler rejects the query.
+    pub rule: Result<fn() -> Box<dyn Rule>, &'static str>,
+}
+
+/// One spec file with its dataset.
+pub struct Suite {
+    /// The spec file, under the corpus's `elasticsearch/` folder.
+    pub file: &'static str,
+    /// The dataset as NDJSON lines, adapted (see `build.rs`).
+    pub data: &'static str,
+    /// The field that holds each event's id.
+    pub id_field: &'static str,
+    /// The queries.
+    pub cases: &'static [Case],
+}
+
+include!(concat!(env!("OUT_DIR"), "/suites.rs"));

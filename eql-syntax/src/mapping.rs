@@ -19,6 +19,9 @@ pub enum FieldType {
     Boolean,
     /// `date`: compared as instants (RFC 3339 text or epoch milliseconds).
     Date,
+    /// `version`: software versions, ordered by their numeric parts (`1.11.3 > 1.5.0`), a
+    /// pre-release before its release, and text that is no valid version after every valid one.
+    Version,
     /// `alias`: another field's values under this name.
     Alias(String),
 }
@@ -29,6 +32,11 @@ pub struct FieldTypes {
     types: HashMap<String, FieldType>,
     /// The type of a field the table does not list (`None`: typed per value).
     unmapped: Option<FieldType>,
+    /// `null_value`: what an explicit JSON `null` is indexed as.
+    null_values: HashMap<String, serde_json::Value>,
+    /// `format` of `date` fields: the Java time patterns a value is parsed with (several when
+    /// tables of indices searched together were merged).
+    date_formats: HashMap<String, Vec<String>>,
 }
 
 /// ECS fields of type `ip` that detection rules compare.
@@ -137,6 +145,40 @@ impl FieldTypes {
         }
     }
 
+    /// The `null_value` of `field`: explicit `null`s are indexed as this value.
+    pub fn null_value(&self, field: &str) -> Option<&serde_json::Value> {
+        self.null_values.get(field)
+    }
+
+    /// The custom `format`s of a `date` field (empty: the default, ISO 8601 or epoch millis).
+    pub fn date_formats(&self, field: &str) -> &[String] {
+        self.date_formats.get(field).map_or(&[], Vec::as_slice)
+    }
+
+    /// Adds another index's table, for indices searched together: a field keeps the type it
+    /// first had, date formats and null values are pooled.
+    pub fn merge(&mut self, other: &FieldTypes) {
+        for (name, ty) in &other.types {
+            self.types.entry(name.clone()).or_insert_with(|| ty.clone());
+        }
+        for (name, v) in &other.null_values {
+            self.null_values
+                .entry(name.clone())
+                .or_insert_with(|| v.clone());
+        }
+        for (name, formats) in &other.date_formats {
+            let mine = self.date_formats.entry(name.clone()).or_default();
+            for f in formats {
+                if !mine.contains(f) {
+                    mine.push(f.clone());
+                }
+            }
+        }
+        if self.unmapped.is_none() {
+            self.unmapped.clone_from(&other.unmapped);
+        }
+    }
+
     /// Reads an Elasticsearch mapping (`{"properties": {…}}`, optionally under `"mappings"`;
     /// lines starting with `#` are dropped first, as the Elasticsearch test harness does).
     pub fn from_mapping(text: &str) -> Result<FieldTypes, String> {
@@ -176,7 +218,21 @@ impl FieldTypes {
                 "long" | "integer" | "short" | "byte" | "double" | "float" | "half_float"
                 | "scaled_float" | "unsigned_long" => FieldType::Number,
                 "boolean" => FieldType::Boolean,
-                "date" | "date_nanos" => FieldType::Date,
+                "date" | "date_nanos" => {
+                    // Only explicit patterns: the built-in names are ISO 8601 or epoch forms.
+                    if let Some(f) = def.get("format").and_then(|f| f.as_str()) {
+                        let custom: Vec<String> = f
+                            .split("||")
+                            .filter(|p| p.chars().any(|c| !c.is_ascii_lowercase() && c != '_'))
+                            .map(str::to_string)
+                            .collect();
+                        if !custom.is_empty() {
+                            self.date_formats.insert(path.clone(), custom);
+                        }
+                    }
+                    FieldType::Date
+                }
+                "version" => FieldType::Version,
                 "alias" => match def.get("path").and_then(|p| p.as_str()) {
                     Some(target) => FieldType::Alias(target.to_string()),
                     None => continue,
@@ -185,6 +241,9 @@ impl FieldTypes {
                 // test harness's `[runtime_random_keyword_type]` placeholder.
                 _ => FieldType::Keyword,
             };
+            if let Some(v) = def.get("null_value").filter(|v| !v.is_null()) {
+                self.null_values.insert(path.clone(), v.clone());
+            }
             self.set(&path, mapped);
         }
     }
@@ -206,6 +265,29 @@ mod tests {
         assert_eq!(t.resolve("event.category"), "event_type");
         assert_eq!(t.resolve("pid"), "pid");
         assert!(FieldTypes::from_mapping("{}").is_err());
+    }
+
+    #[test]
+    fn version_null_value_date_format_and_merge() {
+        let a = FieldTypes::from_mapping(
+            r#"{"properties":{"v":{"type":"version"},"k":{"type":"keyword","null_value":"NULL"},
+                "d":{"type":"date","format":"dd-MM-yyyy"},"e":{"type":"date","format":"epoch_millis"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(a.get("v"), Some(&FieldType::Version));
+        assert_eq!(a.null_value("k"), Some(&serde_json::json!("NULL")));
+        assert_eq!(a.null_value("v"), None);
+        assert_eq!(a.date_formats("d"), ["dd-MM-yyyy"]);
+        assert!(a.date_formats("e").is_empty());
+        let b = FieldTypes::from_mapping(
+            r#"{"properties":{"d":{"type":"date","format":"yyyy-MM-dd"},"x":{"type":"ip"}}}"#,
+        )
+        .unwrap();
+        let mut m = a.clone();
+        m.merge(&b);
+        assert_eq!(m.date_formats("d"), ["dd-MM-yyyy", "yyyy-MM-dd"]);
+        assert_eq!(m.get("x"), Some(&FieldType::Ip));
+        assert_eq!(m.get("v"), Some(&FieldType::Version));
     }
 
     #[test]

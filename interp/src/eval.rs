@@ -18,7 +18,7 @@ use eql_syntax::ast::{ArithOp, CmpOp, Expr, ExprKind, Literal, MatchOp};
 use serde_json::Value;
 
 use crate::field;
-use crate::value::{self, parse_cidr, parse_instant, parse_instant_text, parse_ip, Num, Val};
+use crate::value::{self, parse_cidr, parse_instant_text, parse_ip, Num, Val};
 use crate::wildcard;
 use eql_syntax::mapping::{FieldType, FieldTypes};
 
@@ -149,7 +149,30 @@ impl Ctx<'_> {
     }
 
     fn values(&self, field: &str) -> Vec<&Value> {
-        field::values(self.doc, self.types.resolve(field))
+        let target = self.types.resolve(field);
+        field::values_or(self.doc, target, self.types.null_value(target))
+    }
+
+    fn formats(&self, field: &str) -> &[String] {
+        self.types.date_formats(self.types.resolve(field))
+    }
+
+    /// `?a == ?b` (or `!=`) over two optional fields that are both absent: Elasticsearch
+    /// replaces an optional field that exists nowhere with `null`, and `null == null` is an
+    /// `IsNull` check, so the comparison holds. (An absent field stands for one that exists
+    /// nowhere: the interpreter sees one document, not the index.)
+    fn optional_nulls(&self, e: &Expr) -> Option<bool> {
+        let ExprKind::Compare { op, left, right } = &e.kind else {
+            return None;
+        };
+        let absent = |x: &Expr| match &x.kind {
+            ExprKind::Field(f) => f.optional && self.values(&f.name).is_empty(),
+            _ => false,
+        };
+        match op {
+            CmpOp::Eq | CmpOp::Ne if absent(left) && absent(right) => Some(*op == CmpOp::Eq),
+            _ => None,
+        }
     }
 
     /// A boolean condition: does the document match it?
@@ -158,6 +181,7 @@ impl Ctx<'_> {
             ExprKind::And(xs) => xs.iter().all(|x| self.matches(x)),
             ExprKind::Or(xs) => xs.iter().any(|x| self.matches(x)),
             ExprKind::Not(x) if !is_script(x) => !self.matches(x),
+            _ if self.optional_nulls(e).is_some() => self.optional_nulls(e) == Some(true),
             _ if is_script(e) => self.script_any(e),
             _ => self.query_leaf(e),
         }
@@ -182,13 +206,16 @@ impl Ctx<'_> {
                 let c = self.script(constant, &empty);
                 let vals = self.values(name);
                 let ty = self.mapped(name);
+                let fmts = self.formats(name);
                 match (op, &c) {
                     (CmpOp::Eq, Val::Null) => vals.is_empty(),
                     (CmpOp::Ne, Val::Null) => !vals.is_empty(),
                     (_, Val::Null) => false,
                     // `!=` is `not ==`: must_not over the whole field.
-                    (CmpOp::Ne, _) => !vals.iter().any(|v| holds(CmpOp::Eq, typed_cmp(ty, v, &c))),
-                    _ => vals.iter().any(|v| holds(op, typed_cmp(ty, v, &c))),
+                    (CmpOp::Ne, _) => !vals
+                        .iter()
+                        .any(|v| holds(CmpOp::Eq, typed_cmp(ty, fmts, v, &c))),
+                    _ => vals.iter().any(|v| holds(op, typed_cmp(ty, fmts, v, &c))),
                 }
             }
             ExprKind::Match {
@@ -216,6 +243,7 @@ impl Ctx<'_> {
                 };
                 let items: Vec<Val> = list.iter().map(|p| self.script(p, &empty)).collect();
                 let ty = self.mapped(name);
+                let fmts = self.formats(name);
                 let found = self.values(name).iter().any(|v| {
                     items.iter().any(|item| {
                         if *insensitive {
@@ -224,7 +252,7 @@ impl Ctx<'_> {
                                 _ => false,
                             }
                         } else {
-                            holds(CmpOp::Eq, typed_cmp(ty, v, item))
+                            holds(CmpOp::Eq, typed_cmp(ty, fmts, v, item))
                         }
                     })
                 });
@@ -431,7 +459,7 @@ impl Ctx<'_> {
 fn script_value(ty: Option<&FieldType>, v: &Value) -> Val {
     match ty {
         Some(FieldType::Number) => number_of(v).map_or(Val::Null, Num::val),
-        Some(FieldType::Keyword) => field::text(v).map_or(Val::Null, Val::Str),
+        Some(FieldType::Keyword | FieldType::Version) => field::text(v).map_or(Val::Null, Val::Str),
         Some(FieldType::Ip) => field::text(v)
             .and_then(|t| parse_ip(&t))
             .map_or(Val::Null, |ip| Val::Str(ip.to_string())),
@@ -465,7 +493,7 @@ fn const_num(c: &Val) -> Option<Num> {
 }
 
 /// Compares one indexed value with a constant the way the field's type does.
-fn typed_cmp(ty: Option<&FieldType>, v: &Value, c: &Val) -> Option<Ordering> {
+fn typed_cmp(ty: Option<&FieldType>, fmts: &[String], v: &Value, c: &Val) -> Option<Ordering> {
     match ty {
         Some(FieldType::Ip) => {
             let ip = parse_ip(&field::text(v)?)?;
@@ -480,10 +508,11 @@ fn typed_cmp(ty: Option<&FieldType>, v: &Value, c: &Val) -> Option<Ordering> {
         }
         Some(FieldType::Number) => number_of(v)?.compare(const_num(c)?),
         Some(FieldType::Date) => {
-            let t = parse_instant(v)?;
+            let t = value::parse_instant_with(v, fmts)?;
             let ct = match c {
                 Val::Int(ms) => ms.checked_mul(1_000_000)?,
-                Val::Str(s) => parse_instant_text(s)?,
+                Val::Str(s) => value::parse_instant_with(&Value::String(s.clone()), fmts)
+                    .or_else(|| parse_instant_text(s))?,
                 _ => return None,
             };
             Some(t.cmp(&ct))
@@ -498,6 +527,7 @@ fn typed_cmp(ty: Option<&FieldType>, v: &Value, c: &Val) -> Option<Ordering> {
             Some(b.cmp(&cb))
         }
         Some(FieldType::Keyword) => Some(field::text(v)?.as_str().cmp(c.to_text()?.as_str())),
+        Some(FieldType::Version) => Some(value::compare_versions(&field::text(v)?, &c.to_text()?)),
         _ => match v {
             // Dynamic mapping made this a number field.
             Value::Number(_) => number_of(v)?.compare(const_num(c)?),
@@ -757,7 +787,9 @@ pub(crate) fn check(e: &Expr, regexes: &mut Regexes, src: &str) -> Result<(), St
         ExprKind::Not(x) | ExprKind::Neg(x) => check(x, regexes, src),
         ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().try_for_each(|x| check(x, regexes, src)),
         ExprKind::Compare { left, right, .. } => {
-            if has_field(left) && has_field(right) {
+            // `?a == ?b` is allowed: optional fields that exist nowhere become `null`.
+            let optional = |x: &Expr| matches!(&x.kind, ExprKind::Field(f) if f.optional);
+            if has_field(left) && has_field(right) && !(optional(left) && optional(right)) {
                 return Err(format!(
                     "comparing fields with each other is not supported by Elasticsearch: `{}`",
                     snippet()

@@ -8,21 +8,28 @@
 
 use serde_json::Value;
 
-/// Every leaf value of `field` in `doc`: strings, numbers, booleans; never `null`, arrays or
-/// objects (an object is not a value of the field that names it).
-pub fn values<'a>(doc: &'a Value, field: &str) -> Vec<&'a Value> {
+/// Every leaf value of `field` in `doc`: strings, numbers, booleans; never arrays or objects (an
+/// object is not a value of the field that names it). An explicit `null` (also inside an array)
+/// is no value, or `null_value` when the mapping gives one, as Elasticsearch indexes it.
+pub fn values_or<'a>(doc: &'a Value, field: &str, null_value: Option<&'a Value>) -> Vec<&'a Value> {
     let mut out = Vec::new();
-    walk(doc, "", field, &mut out);
+    walk(doc, "", field, null_value, &mut out);
     out
 }
 
 /// `prefix` is the joined path of `node` so far ("" at the root).
-fn walk<'a>(node: &'a Value, prefix: &str, field: &str, out: &mut Vec<&'a Value>) {
+fn walk<'a>(
+    node: &'a Value,
+    prefix: &str,
+    field: &str,
+    null: Option<&'a Value>,
+    out: &mut Vec<&'a Value>,
+) {
     match node {
         Value::Array(items) => {
             // An array adds no path segment: each element sits at the same path.
             for item in items {
-                walk(item, prefix, field, out);
+                walk(item, prefix, field, null, out);
             }
         }
         Value::Object(map) => {
@@ -33,12 +40,12 @@ fn walk<'a>(node: &'a Value, prefix: &str, field: &str, out: &mut Vec<&'a Value>
                     format!("{prefix}.{key}")
                 };
                 if path == field {
-                    leaves(child, out);
+                    leaves(child, null, out);
                 } else if field.len() > path.len()
                     && field.starts_with(path.as_str())
                     && field.as_bytes()[path.len()] == b'.'
                 {
-                    walk(child, &path, field, out);
+                    walk(child, &path, field, null, out);
                 }
             }
         }
@@ -48,10 +55,11 @@ fn walk<'a>(node: &'a Value, prefix: &str, field: &str, out: &mut Vec<&'a Value>
 }
 
 /// The scalar values at a field's own position: arrays flattened, `null` and objects skipped.
-fn leaves<'a>(node: &'a Value, out: &mut Vec<&'a Value>) {
+fn leaves<'a>(node: &'a Value, null: Option<&'a Value>, out: &mut Vec<&'a Value>) {
     match node {
-        Value::Null | Value::Object(_) => {}
-        Value::Array(items) => items.iter().for_each(|item| leaves(item, out)),
+        Value::Null => out.extend(null),
+        Value::Object(_) => {}
+        Value::Array(items) => items.iter().for_each(|item| leaves(item, null, out)),
         scalar => out.push(scalar),
     }
 }
@@ -73,7 +81,10 @@ mod tests {
     use serde_json::json;
 
     fn texts(doc: &Value, field: &str) -> Vec<String> {
-        values(doc, field).into_iter().filter_map(text).collect()
+        values_or(doc, field, None)
+            .into_iter()
+            .filter_map(text)
+            .collect()
     }
 
     #[test]
@@ -101,5 +112,12 @@ mod tests {
         assert!(texts(&json!({"a":{"b":"x"}}), "a").is_empty());
         assert!(texts(&json!({"ab":"x"}), "a.b").is_empty());
         assert!(texts(&json!({"a":"x"}), "a.b").is_empty());
+        let n = json!("NULL");
+        let got: Vec<_> = values_or(&json!({"a":[null,"x"]}), "a", Some(&n))
+            .into_iter()
+            .filter_map(text)
+            .collect();
+        assert_eq!(got, ["NULL", "x"]);
+        assert!(values_or(&json!({}), "a", Some(&n)).is_empty());
     }
 }

@@ -32,7 +32,7 @@ use eql_runtime::seq::{Key, KeyValue};
 use eql_syntax::ast::{CategoryKind, EventQuery, Pipe, Query, QueryBody, Stage};
 
 pub use eql_syntax::mapping::{FieldType, FieldTypes};
-pub use stream::{run_stream, run_stream_with, StreamOptions};
+pub use stream::{run_batch, run_stream, run_stream_with, BatchMatch, StreamOptions};
 
 /// One expanded stage (or `until`): what it matches and which keys it joins on.
 #[derive(Debug)]
@@ -40,6 +40,8 @@ struct StagePlan {
     query: EventQuery,
     /// `(field, optional)`: sequence `by` fields, then the stage's own.
     keys: Vec<(String, bool)>,
+    /// `![…]`: a missing-event stage.
+    missing: bool,
 }
 
 /// A rule ready to evaluate: the parsed query, its expanded stages, metadata and shape.
@@ -62,6 +64,8 @@ pub struct Interpreted {
     pipe_specs: &'static [eql_runtime::rule::Pipe],
     /// Orders events of equal timestamp (`tiebreaker_field`).
     tiebreaker_field: Option<String>,
+    /// A `sample` query: its stages are unordered and it runs in batch mode only.
+    sample: bool,
 }
 
 fn leak(s: &str) -> &'static str {
@@ -165,6 +169,9 @@ impl Interpreted {
             &m.timestamp_field,
         )
         .map_err(|e| format!("error: {path}: {e}"))?;
+        if let Some(why) = rule.batch_only() {
+            return Err(format!("error: {path}: {why}"));
+        }
         Ok(rule.with_tiebreaker(m.tiebreaker_field.clone()))
     }
 
@@ -205,13 +212,8 @@ impl Interpreted {
     ) -> Result<Interpreted, String> {
         let plan =
             |stage: &Stage, seq_by: &[eql_syntax::ast::Field]| -> Result<StagePlan, String> {
-                if stage.missing {
-                    return Err(format!(
-                        "missing-event stages `![…]` are not supported by the interpreter: `{}`",
-                        stage.span.text(source)
-                    ));
-                }
                 Ok(StagePlan {
+                    missing: stage.missing,
                     query: stage.query.clone(),
                     keys: seq_by
                         .iter()
@@ -225,6 +227,7 @@ impl Interpreted {
                 vec![StagePlan {
                     query: ev.clone(),
                     keys: Vec::new(),
+                    missing: false,
                 }],
                 None,
                 None,
@@ -246,12 +249,20 @@ impl Interpreted {
                 (stages, until, seq.maxspan.map(|m| m.nanos()))
             }
             QueryBody::Sample(s) => {
-                return Err(format!(
-                    "`sample` queries are not supported by the interpreter: `{}`",
-                    s.span.text(source)
-                ))
+                if s.stages.len() > MAX_STAGES {
+                    return Err(format!("a sample may have at most {MAX_STAGES} stages"));
+                }
+                let stages = s
+                    .stages
+                    .iter()
+                    .map(|st| plan(st, &s.by))
+                    .collect::<Result<Vec<_>, _>>()?;
+                (stages, None, None)
             }
         };
+        if stages.iter().all(|s| s.missing) {
+            return Err("a sequence needs at least one stage that is not `![…]`".to_string());
+        }
         let mut regexes = eval::Regexes::new();
         for s in stages.iter().chain(until.as_ref()) {
             eval::check(&s.query.condition, &mut regexes, source)?;
@@ -279,7 +290,7 @@ impl Interpreted {
             }
             Ok(StageSpec {
                 keys: Box::leak(keys.into_boxed_slice()),
-                missing: false,
+                missing: s.missing,
             })
         };
         let stage_specs: Vec<StageSpec> = stages
@@ -322,6 +333,7 @@ impl Interpreted {
         Ok(Interpreted {
             pipe_specs: Box::leak(pipe_specs.into_boxed_slice()),
             tiebreaker_field: None,
+            sample: matches!(query.body, QueryBody::Sample(_)),
             query,
             source: source.to_string(),
             stages,
@@ -350,6 +362,33 @@ impl Interpreted {
         text.parse::<i64>()
             .ok()
             .or_else(|| text.parse::<f64>().ok().map(|f| f as i64))
+    }
+
+    /// Why the rule cannot run in the streaming detector (`None`: it can): `sample` queries and
+    /// missing-event stages need the whole batch ([`crate::stream::run_batch`]).
+    pub fn batch_only(&self) -> Option<&'static str> {
+        if self.sample {
+            Some("`sample` queries run in batch mode only")
+        } else if self.stages.iter().any(|s| s.missing) {
+            Some("missing-event stages `![…]` run in batch mode only")
+        } else {
+            None
+        }
+    }
+
+    /// A `sample` query (its [`Shape`] is laid out as a sequence's, but stages are unordered).
+    pub fn is_sample(&self) -> bool {
+        self.sample
+    }
+
+    /// Whether expanded stage `i` is a missing-event stage `![…]`.
+    pub fn is_missing_stage(&self, i: usize) -> bool {
+        self.stages.get(i).is_some_and(|s| s.missing)
+    }
+
+    /// The mapped type of `field` (an alias resolved to its target's), if any.
+    pub fn field_type(&self, field: &str) -> Option<&FieldType> {
+        self.types.get(self.types.resolve(field))
     }
 
     /// Replaces the field-type table (by default [`FieldTypes::ecs`]).
@@ -433,10 +472,46 @@ impl Interpreted {
     /// The values of a field as the keyword view: strings, numbers as JSON text, booleans as
     /// text; arrays flattened; `null` skipped.
     pub fn texts(&self, doc: &serde_json::Value, field: &str) -> Vec<String> {
-        field::values(doc, self.types.resolve(field))
+        let target = self.types.resolve(field);
+        field::values_or(doc, target, self.types.null_value(target))
             .into_iter()
             .filter_map(field::text)
             .collect()
+    }
+
+    /// The values of a join-key field, as Elasticsearch returns join keys: a `date` as epoch
+    /// milliseconds in a sample and as ISO 8601 with milliseconds in a sequence, an `ip` in its
+    /// canonical form, anything else as [`Interpreted::texts`] gives it.
+    fn key_texts(&self, doc: &serde_json::Value, field: &str) -> Vec<String> {
+        let target = self.types.resolve(field);
+        let vals = field::values_or(doc, target, self.types.null_value(target));
+        match self.types.get(target) {
+            Some(FieldType::Date) => {
+                let formats = self.types.date_formats(target);
+                vals.into_iter()
+                    .filter_map(|v| value::parse_instant_with(v, formats))
+                    .map(|nanos| {
+                        let ms = nanos.div_euclid(1_000_000);
+                        if self.sample {
+                            ms.to_string()
+                        } else {
+                            let iso = eql_runtime::time::rfc3339_nanos(ms * 1_000_000);
+                            // `…T00:00:00.000000000Z` → `…T00:00:00.000Z`.
+                            match iso.len().checked_sub(7) {
+                                Some(cut) => format!("{}Z", &iso[..cut]),
+                                None => iso,
+                            }
+                        }
+                    })
+                    .collect()
+            }
+            Some(FieldType::Ip) => vals
+                .into_iter()
+                .filter_map(field::text)
+                .map(|t| value::parse_ip(&t).map_or(t, |ip| ip.to_string()))
+                .collect(),
+            _ => vals.into_iter().filter_map(field::text).collect(),
+        }
     }
 
     /// The join keys of stage `stage` (or of `until` when `stage` is `None`) for a document:
@@ -453,7 +528,7 @@ impl Interpreted {
         let mut keys: Vec<Vec<KeyValue>> = vec![Vec::new()];
         for (name, optional) in &plan.keys {
             let mut distinct: Vec<String> = Vec::new();
-            for t in self.texts(doc, name) {
+            for t in self.key_texts(doc, name) {
                 if !distinct.contains(&t) {
                     distinct.push(t);
                 }

@@ -263,6 +263,136 @@ pub fn parse_instant_text(s: &str) -> Option<i64> {
     secs.checked_mul(1_000_000_000)?.checked_add(nanos)
 }
 
+/// [`parse_instant`] for a `date` field with custom `format`s (Java time patterns such as
+/// `dd-MM-yyyy`): the first format that parses the text wins; with none, the default forms.
+pub fn parse_instant_with(v: &serde_json::Value, formats: &[String]) -> Option<i64> {
+    if formats.is_empty() {
+        return parse_instant(v);
+    }
+    let text = match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    formats.iter().find_map(|f| parse_with_pattern(&text, f))
+}
+
+/// Parses `text` with a Java time pattern made of `y`, `M`, `d`, `H`, `m`, `s`, `S` runs and
+/// literal characters (quoted literals are not supported); the instant is UTC, in nanoseconds.
+fn parse_with_pattern(text: &str, pattern: &str) -> Option<i64> {
+    let (mut y, mut mo, mut d, mut h, mut mi, mut s, mut nanos) = (1970, 1, 1, 0, 0, 0, 0i64);
+    let t: Vec<char> = text.chars().collect();
+    let p: Vec<char> = pattern.chars().collect();
+    let (mut i, mut j) = (0, 0);
+    while j < p.len() {
+        let c = p[j];
+        let run = p[j..].iter().take_while(|&&x| x == c).count();
+        if c.is_ascii_alphabetic() {
+            let digits: String = t[i.min(t.len())..]
+                .iter()
+                .take(if run >= 2 || c == 'S' { run.max(2) } else { 9 })
+                .take_while(|ch| ch.is_ascii_digit())
+                .collect();
+            if digits.is_empty() {
+                return None;
+            }
+            let n: i64 = digits.parse().ok()?;
+            match c {
+                'y' | 'u' => y = n,
+                'M' => mo = n,
+                'd' => d = n,
+                'H' => h = n,
+                'm' => mi = n,
+                's' => s = n,
+                'S' => nanos = n * 10i64.pow(9u32.saturating_sub(digits.len() as u32)),
+                _ => return None,
+            }
+            i += digits.chars().count();
+        } else {
+            for _ in 0..run {
+                if t.get(i) != Some(&c) {
+                    return None;
+                }
+                i += 1;
+            }
+        }
+        j += run;
+    }
+    if i != t.len()
+        || !(1..=12).contains(&mo)
+        || !(1..=31).contains(&d)
+        || h > 23
+        || mi > 59
+        || s > 60
+    {
+        return None;
+    }
+    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s;
+    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+}
+
+/// Orders two values of a `version` field as Elasticsearch does: valid versions
+/// (`1.11.3`, `1.2.4-SNAPSHOT`, `2.0.0+build`) by their numeric parts, a pre-release before its
+/// release; text that is no valid version after every valid one, compared byte-wise.
+pub fn compare_versions(a: &str, b: &str) -> Ordering {
+    match (parse_version(a), parse_version(b)) {
+        (Some(x), Some(y)) => x.0.cmp(&y.0).then_with(|| match (&x.1, &y.1) {
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(_), None) => Ordering::Less,
+            (Some(p), Some(q)) => compare_prerelease(p, q),
+        }),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => a.cmp(b),
+    }
+}
+
+/// `(numeric parts, pre-release)`; the build suffix (`+…`) does not order.
+fn parse_version(v: &str) -> Option<(Vec<u64>, Option<String>)> {
+    let core = v.split_once('+').map_or(v, |(c, _)| c);
+    let (nums, pre) = match core.split_once('-') {
+        Some((n, p)) if !p.is_empty() => (n, Some(p.to_string())),
+        Some(_) => return None,
+        None => (core, None),
+    };
+    let parts: Option<Vec<u64>> = nums
+        .split('.')
+        .map(|p| {
+            (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| p.parse().ok())
+                .flatten()
+        })
+        .collect();
+    let parts = parts?;
+    (!parts.is_empty()).then_some((parts, pre))
+}
+
+/// Semantic-versioning pre-release order: dot-separated identifiers, numeric ones numerically
+/// and before alphanumeric ones.
+fn compare_prerelease(a: &str, b: &str) -> Ordering {
+    let mut xs = a.split('.');
+    let mut ys = b.split('.');
+    loop {
+        match (xs.next(), ys.next()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => {
+                let o = match (x.parse::<u64>(), y.parse::<u64>()) {
+                    (Ok(p), Ok(q)) => p.cmp(&q),
+                    (Ok(_), Err(_)) => Ordering::Less,
+                    (Err(_), Ok(_)) => Ordering::Greater,
+                    (Err(_), Err(_)) => x.cmp(y),
+                };
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+        }
+    }
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -301,6 +431,33 @@ mod tests {
         assert_eq!(
             parse_instant_text("2017-08-30T20:47"),
             Some(1_504_126_020_000_000_000)
+        );
+    }
+
+    #[test]
+    fn custom_date_formats_and_versions() {
+        let f = |p: &str| vec![p.to_string()];
+        assert_eq!(
+            parse_instant_with(&json!("17-12-2022"), &f("dd-MM-yyyy")),
+            Some(1_671_235_200_000_000_000)
+        );
+        assert_eq!(
+            parse_instant_with(&json!("2022-12-17"), &f("yyyy-MM-dd")),
+            Some(1_671_235_200_000_000_000)
+        );
+        assert_eq!(
+            parse_instant_with(&json!("2022-12-17"), &f("dd-MM-yyyy")),
+            None
+        );
+        assert_eq!(parse_instant_with(&json!("1000"), &[]), Some(1_000_000_000));
+        assert_eq!(compare_versions("1.11.3", "1.5.0"), Ordering::Greater);
+        assert_eq!(compare_versions("1.2.4-SNAPSHOT", "1.2.4"), Ordering::Less);
+        assert_eq!(compare_versions("1.2.4-SNAPSHOT", "1.5.0"), Ordering::Less);
+        assert_eq!(compare_versions("bad", "1.5.0"), Ordering::Greater);
+        assert_eq!(compare_versions("1.5.0", "1.5.0"), Ordering::Equal);
+        assert_eq!(
+            compare_versions("1.0.0-alpha.2", "1.0.0-alpha.10"),
+            Ordering::Less
         );
     }
 

@@ -126,14 +126,6 @@ fn categories() {
 #[test]
 fn unsupported_constructs_are_load_errors() {
     for (q, what) in [
-        (
-            "sequence with maxspan=1s [process where true] ![file where true]",
-            "missing-event",
-        ),
-        (
-            "sample by h [process where true] [file where true]",
-            "sample",
-        ),
         (r#"process where a regex "x\\sy""#, "escape"),
         (r#"process where a regex "~x""#, "operator"),
     ] {
@@ -142,6 +134,31 @@ fn unsupported_constructs_are_load_errors() {
             .unwrap_or_else(|| panic!("accepted {q}"));
         assert!(err.contains(what), "{q}: {err}");
     }
+}
+
+#[test]
+fn missing_events_and_samples_are_batch_only() {
+    for (q, what) in [
+        (
+            "sequence with maxspan=1s [process where true] ![file where true]",
+            "missing-event",
+        ),
+        (
+            "sample by h [process where true] [file where true]",
+            "sample",
+        ),
+    ] {
+        // A query runs them over a whole batch (`run_batch`) ...
+        let rule = Interpreted::from_query(q).unwrap_or_else(|e| panic!("{q}: {e}"));
+        assert!(rule.batch_only().is_some_and(|w| w.contains(what)), "{q}");
+        // ... but a rule file is for the streaming detector, which cannot.
+        let err = Interpreted::from_file("r.eql", q)
+            .err()
+            .unwrap_or_else(|| panic!("rule file accepted {q}"));
+        assert!(err.contains("batch mode"), "{q}: {err}");
+    }
+    let plain = Interpreted::from_query("sequence [process where true] [file where true]");
+    assert!(plain.is_ok_and(|r| r.batch_only().is_none()));
 }
 
 #[test]

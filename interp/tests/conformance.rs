@@ -333,3 +333,115 @@ fn results_do_not_depend_on_arrival_order() {
     let missing = indices(&["missing-events"], Some("sequence"), "sequence");
     check("test_missing_events.toml", &missing, &[], true);
 }
+
+/// The Python `eql` 1.0.1 suite over the same dataset (no size limit: the Python engine has
+/// none). Queries are numbered from 1 in file order (the file has no names).
+fn python_suite() -> Vec<(String, String, Outcome)> {
+    let spec: toml::Value = corpus("eql-pypi-1.0.1/test_queries.toml")
+        .parse()
+        .expect("spec is TOML");
+    let data = endgame();
+    let docs: Vec<&str> = data.docs.iter().map(String::as_str).collect();
+    let opts = StreamOptions {
+        tiebreaker: data.tiebreaker.map(str::to_string),
+        ..StreamOptions::default()
+    };
+    let mut out = Vec::new();
+    for (n, q) in spec["queries"]
+        .as_array()
+        .expect("[[queries]]")
+        .iter()
+        .enumerate()
+    {
+        let query = q["query"].as_str().expect("query").trim();
+        let expected = int_list(&q["expected_event_ids"]);
+        let outcome = match Interpreted::from_query(query) {
+            Err(e) => Outcome::Unsupported(e),
+            Ok(rule) => {
+                let rule = rule.with_field_types(data.types.clone());
+                let results = run_batch(&rule, &docs, &opts).expect("dataset runs");
+                let got: Vec<i64> = results.iter().flat_map(|m| ids(m, data.id)).collect();
+                if got == expected {
+                    Outcome::Pass
+                } else {
+                    Outcome::Fail(format!("got {got:?}, expected {expected:?}"))
+                }
+            }
+        };
+        out.push((format!("q{}", n + 1), query.to_string(), outcome));
+    }
+    out
+}
+
+const PY_CASE: &str = "Python eql compares strings case-insensitively; an Elasticsearch range \
+                       on a keyword is case-sensitive";
+const PY_WILDCARD_EQ: &str = "Python eql's `==` treats `*` as a wildcard; Elasticsearch's `==` is \
+                              exact (wildcards need `:` or `like`)";
+const PY_NULL_NOT: &str = "Python eql: a comparison with a missing field is null, also under \
+                           `not`/`!=`; Elasticsearch: `!=`/`not` on a missing field is true \
+                           (must_not)";
+const PY_BETWEEN_CASE: &str = "Python eql's `between` is case-insensitive; Elasticsearch's is \
+                               case-sensitive (`between~` is not)";
+
+/// Queries Elasticsearch accepts but answers differently: the expected ids are Python eql's.
+const PYTHON_DIALECT: &[(&str, &str)] = &[
+    ("q38", PY_CASE),
+    ("q39", PY_CASE),
+    ("q40", PY_CASE),
+    ("q41", PY_CASE),
+    ("q54", PY_WILDCARD_EQ),
+    ("q55", PY_WILDCARD_EQ),
+    ("q118", PY_NULL_NOT),
+    ("q119", PY_NULL_NOT),
+    ("q122", PY_WILDCARD_EQ),
+    ("q144", PY_WILDCARD_EQ),
+    ("q145", PY_WILDCARD_EQ),
+    ("q146", PY_WILDCARD_EQ),
+    ("q228", PY_BETWEEN_CASE),
+    ("q229", PY_BETWEEN_CASE),
+    ("q232", PY_BETWEEN_CASE),
+];
+
+/// Queries the front end rejects are not portable (not Elasticsearch's dialect) and are
+/// printed with its reason; every other query passes unless [`PYTHON_DIALECT`] lists it.
+#[test]
+fn python_eql_1_0_1() {
+    let results = python_suite();
+    let (mut passed, mut failed, mut not_portable) = (0, 0, 0);
+    let mut unexpected = Vec::new();
+    for (name, query, o) in &results {
+        let one_line = query.split_whitespace().collect::<Vec<_>>().join(" ");
+        let known = PYTHON_DIALECT.iter().find(|(k, _)| k == name);
+        match o {
+            Outcome::Pass => {
+                passed += 1;
+                if known.is_some() {
+                    unexpected.push(format!("{name} passes but is listed"));
+                }
+            }
+            Outcome::Fail(why) => {
+                failed += 1;
+                eprintln!("FAIL {name}: {one_line}\n    {why}");
+                match known {
+                    Some((_, reason)) => eprintln!("    known: {reason}"),
+                    None => unexpected.push(name.clone()),
+                }
+            }
+            Outcome::Unsupported(e) => {
+                not_portable += 1;
+                let reason = e
+                    .lines()
+                    .find(|l| l.starts_with("error"))
+                    .unwrap_or_else(|| e.lines().next().unwrap_or(""));
+                eprintln!("NOT PORTABLE {name}: {one_line}\n    {reason}");
+            }
+        }
+    }
+    eprintln!(
+        "eql-pypi-1.0.1/test_queries.toml: {passed} passed, {failed} failed, {not_portable} not portable, of {}",
+        results.len()
+    );
+    assert!(unexpected.is_empty(), "unexpected: {unexpected:?}");
+    // The front end decides what is portable; a query it stops accepting lowers this.
+    assert!(passed >= 74, "{passed} passed, floor 74");
+}

@@ -14,7 +14,7 @@
 //! - `sample`: events are grouped by join key in index (arrival) order, keys in ascending order
 //!   (null first, as a composite aggregation with missing buckets), and each key yields up to
 //!   `max_samples_per_key` samples of distinct events, one per stage, chosen by backtracking
-//!   over each stage's first `stages × max_samples_per_key` events (`SampleIterator`).
+//!   over each stage's first `stages + max_samples_per_key − 1` events (`SampleIterator`).
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -173,10 +173,20 @@ fn sequences(
     let mut engine = SequenceEngine::new(positive.len(), maxspan, usize::MAX);
     // Completed sequences with the indices (into `events`) of their events, in completion order.
     let mut done: Vec<(Key, Vec<usize>)> = Vec::new();
+    // Per missing stage, the (millisecond time, join keys) of the events matching it.
+    let mut missing: Vec<Vec<(i64, Vec<Key>)>> = vec![Vec::new(); stages];
     for (idx, (ordinal, doc, _)) in events.iter().enumerate() {
         let mask = rule.eval(doc);
         if mask == 0 {
             continue;
+        }
+        for (i, list) in missing.iter_mut().enumerate() {
+            if rule.is_missing_stage(i) && mask & (1 << i) != 0 {
+                let keys = rule.keys(doc, Some(i));
+                if !keys.is_empty() {
+                    list.push((ordinal.timestamp.div_euclid(1_000_000), keys));
+                }
+            }
         }
         let mut hits = Vec::new();
         for (p, &i) in positive.iter().enumerate() {
@@ -236,7 +246,7 @@ fn sequences(
     // [16, 60, 66] comes after [59, 61, 65] although event 16 is the oldest of all.
     done.into_iter()
         .filter(|(key, idxs)| {
-            positive.len() == stages || !has_missing(rule, events, stages, maxspan, key, idxs)
+            positive.len() == stages || !has_missing(rule, events, &missing, maxspan, key, idxs)
         })
         .map(|(key, idxs)| {
             let mut it = idxs.iter();
@@ -262,11 +272,12 @@ fn sequences(
 fn has_missing(
     rule: &Interpreted,
     events: &[Event<'_>],
-    stages: usize,
+    missing: &[Vec<(i64, Vec<Key>)>],
     maxspan: Option<u64>,
     key: &Key,
     idxs: &[usize],
 ) -> bool {
+    let stages = missing.len();
     let ms = |idx: usize| events[idx].0.timestamp.div_euclid(1_000_000);
     // Positive stage → its event's time.
     let mut at: Vec<Option<i64>> = vec![None; stages];
@@ -293,12 +304,10 @@ fn has_missing(
     for i in (0..stages).filter(|&i| rule.is_missing_stage(i)) {
         let prev = at[..i].iter().rev().flatten().next().copied();
         let next = at[i + 1..].iter().flatten().next().copied();
-        let times = events
+        let times = missing[i]
             .iter()
-            .filter(|(_, doc, _)| {
-                rule.eval(doc) & (1 << i) != 0 && rule.keys(doc, Some(i)).contains(key)
-            })
-            .map(|(o, _, _)| o.timestamp.div_euclid(1_000_000));
+            .filter(|(_, keys)| keys.contains(key))
+            .map(|(t, _)| *t);
         match (prev, next) {
             (None, _) => {
                 if let Some(t) = times.filter(|&t| t < first).max() {
@@ -380,7 +389,11 @@ fn samples(rule: &Interpreted, events: &[Event<'_>], per_key: usize) -> Vec<Batc
         .map(|s| {
             s.keys
                 .iter()
-                .map(|k| rule.field_type(&rule.fields()[usize::from(k.field)]))
+                .map(|k| {
+                    rule.fields()
+                        .get(usize::from(k.field))
+                        .and_then(|f| rule.field_type(f))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -402,7 +415,9 @@ fn samples(rule: &Interpreted, events: &[Event<'_>], per_key: usize) -> Vec<Batc
             .find(|o| *o != Ordering::Equal)
             .unwrap_or(Ordering::Equal)
     });
-    let fetch = stages.saturating_mul(per_key);
+    // Elasticsearch asks each stage for `stages + per_key - 1` events of the key: enough for
+    // `per_key` samples of distinct events.
+    let fetch = (stages + per_key).saturating_sub(1);
     let mut out = Vec::new();
     for key in keys {
         let lists: Vec<&[usize]> = groups[key]

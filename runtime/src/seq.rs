@@ -8,7 +8,8 @@
 //! - a stage-0 match opens a sequence in slot 0, replacing any older one;
 //! - a stage-`i` match takes the sequence waiting in slot `i - 1` (consuming it), checks that the span
 //!   from the sequence's *first* event is within `maxspan` (inclusive) and that no `until` event of
-//!   the same key came strictly between, then moves it to slot `i`, or completes it;
+//!   the same key lies between the sequence's last event (inclusive) and this one (exclusive), then
+//!   moves it to slot `i`, or completes it;
 //! - stages are tried from last to first, so one event never advances the same sequence twice and
 //!   each stage is strictly later than the previous one.
 //!
@@ -175,10 +176,6 @@ impl SequenceEngine {
     pub fn push(&mut self, hit: Hit, out: &mut impl FnMut(Completed)) {
         let ord = hit.event.ordinal;
         self.now = self.now.max(ord.timestamp);
-        for key in &hit.until {
-            let state = self.state_for(key, ord.timestamp);
-            state.until = Some(ord);
-        }
         // Last stage first, so the event cannot advance a sequence it has just advanced.
         let mut stages = hit.stages;
         stages.sort_by_key(|s| std::cmp::Reverse(s.0));
@@ -189,6 +186,13 @@ impl SequenceEngine {
             for key in keys {
                 self.advance(stage, key, &hit.event, out);
             }
+        }
+        // After the stages: an `until` cuts only sequences advanced by later events (its own
+        // event may still complete one, as in Elasticsearch, which looks for the nearest
+        // `until` strictly before the advancing event).
+        for key in &hit.until {
+            let state = self.state_for(key, ord.timestamp);
+            state.until = Some(ord);
         }
         self.since_sweep += 1;
         if self.bytes > self.max_bytes || self.since_sweep >= 4096 {
@@ -263,8 +267,10 @@ impl SequenceEngine {
             self.stats.expired_maxspan += 1;
             return;
         }
+        // Elasticsearch: `until.between(sequence, event)`, inclusive, with the `until` strictly
+        // before the event; an `until` at the pending sequence's own last event cuts it too.
         let cut_by_until = match (state.until, pending.last()) {
-            (Some(until), Some(last)) => last < until && until < ev.ordinal,
+            (Some(until), Some(last)) => last <= until && until < ev.ordinal,
             _ => false,
         };
         if cut_by_until {
@@ -529,6 +535,38 @@ mod tests {
         push(&mut e, hit(ev(3, 2, "b"), &[1], "k"));
         assert!(out.is_empty());
         assert_eq!(e.stats().expired_until, 1);
+    }
+
+    /// Elasticsearch's `test_extra.toml` `sequenceWithOptionalFieldsAndUntil_1`/`_2`: an event
+    /// that is both a stage and the `until` advances the sequence, which the next stage then
+    /// cannot take; an `until` on the completing event does not stop it.
+    #[test]
+    fn until_on_a_stage_event_cuts_at_the_next_stage() {
+        let both = |e: SeqEvent, stage: usize| Hit {
+            until: vec![key("k")],
+            ..hit(e, &[stage], "k")
+        };
+        let mut e = SequenceEngine::new(3, None, 1 << 20);
+        let got = run(
+            &mut e,
+            vec![
+                hit(ev(1, 0, "a"), &[0], "k"),
+                both(ev(2, 1, "b"), 1),
+                hit(ev(3, 2, "c"), &[2], "k"),
+            ],
+        );
+        assert!(got.is_empty());
+        assert_eq!(e.stats().expired_until, 1);
+        let mut e = SequenceEngine::new(3, None, 1 << 20);
+        let got = run(
+            &mut e,
+            vec![
+                hit(ev(1, 0, "a"), &[0], "k"),
+                hit(ev(2, 1, "b"), &[1], "k"),
+                both(ev(3, 2, "c"), 2),
+            ],
+        );
+        assert_eq!(got, vec![vec!["a", "b", "c"]]);
     }
 
     #[test]

@@ -9,39 +9,83 @@
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
-const SPECS: &[&str] = &[
-    "test_queries.toml",
-    "additional_test_queries.toml",
-    "test_queries_date.toml",
+/// A spec file, its dataset (after adaptation, one NDJSON line per event), index mapping,
+/// tiebreaker and id field.
+struct Spec {
+    file: &'static str,
+    data: &'static [&'static str],
+    mapping: &'static str,
+    tiebreaker: &'static str,
+}
+
+const ENDGAME: &[&str] = &["test_data.json"];
+
+const SPECS: &[Spec] = &[
+    Spec {
+        file: "test_queries.toml",
+        data: ENDGAME,
+        mapping: "data/endgame-140.mapping",
+        tiebreaker: "serial_event_id",
+    },
+    Spec {
+        file: "additional_test_queries.toml",
+        data: ENDGAME,
+        mapping: "data/endgame-140.mapping",
+        tiebreaker: "serial_event_id",
+    },
+    Spec {
+        file: "test_queries_date.toml",
+        data: ENDGAME,
+        mapping: "data/endgame-140.mapping",
+        tiebreaker: "serial_event_id",
+    },
+    Spec {
+        file: "test_extra.toml",
+        data: &["data/extra.data"],
+        mapping: "data/extra.mapping",
+        tiebreaker: "sequence",
+    },
+    Spec {
+        file: "test_missing_events.toml",
+        data: &["data/missing-events.data"],
+        mapping: "data/missing-events.mapping",
+        tiebreaker: "sequence",
+    },
 ];
-const MAPPING: &str = "data/endgame-140.mapping";
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it"));
     let corpus = manifest.join("../../shared/corpus/eql-conformance/elasticsearch");
     println!("cargo::rerun-if-changed=build.rs");
-    println!("cargo::rerun-if-changed={}", corpus.display());
 
     let read = |rel: &str| {
         let p = corpus.join(rel);
         println!("cargo::rerun-if-changed={}", p.display());
         std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     };
-    let types = eql_syntax::mapping::FieldTypes::from_mapping(&read(MAPPING)).expect("mapping");
-    let data = endgame(&read("test_data.json"));
-    std::fs::write(out.join("endgame-140.ndjson"), data).expect("write dataset");
-
     let rules_dir = out.join("rules");
     std::fs::create_dir_all(&rules_dir).expect("rules dir");
-    let mapping_rel = relative(&manifest, &corpus.join(MAPPING));
     let mut rules = String::new();
     let mut suites = String::from("/// Every suite.\npub static SUITES: &[Suite] = &[\n");
     for (si, spec) in SPECS.iter().enumerate() {
-        let doc: toml::Value = read(spec).parse().expect("spec is TOML");
+        let types =
+            eql_syntax::mapping::FieldTypes::from_mapping(&read(spec.mapping)).expect("mapping");
+        let mapping_rel = relative(&manifest, &corpus.join(spec.mapping));
+        let data: String = spec.data.iter().map(|d| dataset(d, &read(d))).collect();
+        let data_file = format!("data-{si}.ndjson");
+        std::fs::write(out.join(&data_file), data).expect("write dataset");
+        // Bare `null`s in `join_keys` are not TOML; the harness writes null keys as "null".
+        let text = read(spec.file)
+            .replace("[null]", "[\"null\"]")
+            .replace("[null,", "[\"null\",")
+            .replace(", null]", ", \"null\"]")
+            .replace(", null,", ", \"null\",");
+        let doc: toml::Value = text.parse().expect("spec is TOML");
         let _ = writeln!(
             suites,
-            "    Suite {{ file: {spec:?}, data: include_str!(concat!(env!(\"OUT_DIR\"), \"/endgame-140.ndjson\")), id_field: \"serial_event_id\", cases: &["
+            "    Suite {{ file: {:?}, data: include_str!(concat!(env!(\"OUT_DIR\"), \"/{data_file}\")), id_field: {:?}, cases: &[",
+            spec.file, spec.tiebreaker
         );
         for (qi, q) in doc["queries"]
             .as_array()
@@ -51,14 +95,40 @@ fn main() {
         {
             let name = q["name"].as_str().expect("name");
             let query = q["query"].as_str().expect("query").trim();
-            let expected: Vec<String> = q["expected_event_ids"]
+            let ids = |v: &toml::Value| -> String {
+                let list: Vec<String> = v
+                    .as_array()
+                    .expect("a list of ids")
+                    .iter()
+                    .map(|x| x.as_integer().expect("an id").to_string())
+                    .collect();
+                format!("&[{}]", list.join(", "))
+            };
+            let expected = q["expected_event_ids"]
                 .as_array()
-                .expect("expected_event_ids")
-                .iter()
-                .map(|v| v.as_integer().expect("flat ids").to_string())
-                .collect();
+                .expect("expected_event_ids");
+            // A list of lists: any one of them (non-deterministic results).
+            let alternatives: Vec<String> = if expected.first().is_some_and(|x| x.is_array()) {
+                expected.iter().map(ids).collect()
+            } else {
+                vec![ids(&q["expected_event_ids"])]
+            };
+            let join_keys = match q.get("join_keys").and_then(|k| k.as_array()) {
+                Some(keys) if !keys.is_empty() => {
+                    let keys: Vec<String> = keys
+                        .iter()
+                        .map(|k| match k {
+                            toml::Value::String(s) => format!("{s:?}"),
+                            other => format!("{:?}", other.to_string()),
+                        })
+                        .collect();
+                    format!("Some(&[{}])", keys.join(", "))
+                }
+                _ => "None".to_owned(),
+            };
             let text = format!(
-                "/*\n[rule]\nname = {name:?}\ntiebreaker_field = \"serial_event_id\"\n*/\n{query}\n"
+                "/*\n[rule]\nname = {name:?}\ntiebreaker_field = {:?}\n*/\n{query}\n",
+                spec.tiebreaker
             );
             let path = rules_dir.join(format!("{si}-{qi}.eql"));
             std::fs::write(&path, &text).expect("write rule");
@@ -79,14 +149,33 @@ fn main() {
             };
             let _ = writeln!(
                 suites,
-                "        Case {{ name: {name:?}, query: {query:?}, expected: &[{}], rule: {rule} }},",
-                expected.join(", ")
+                "        Case {{ name: {name:?}, query: {query:?}, expected: &[{}], join_keys: {join_keys}, rule: {rule} }},",
+                alternatives.join(", ")
             );
         }
         suites.push_str("    ] },\n");
     }
     suites.push_str("];\n");
     std::fs::write(out.join("suites.rs"), format!("{rules}\n{suites}")).expect("write suites");
+}
+
+/// A dataset as NDJSON. `test_data.json` (endgame-140) gets its `@timestamp` from the FILETIME
+/// `timestamp`; `//` comment lines (in `missing-events.data`) are dropped.
+fn dataset(name: &str, text: &str) -> String {
+    if name == "test_data.json" {
+        return endgame(text);
+    }
+    let clean: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let data: serde_json::Value = serde_json::from_str(&clean).expect("a JSON array");
+    data.as_array()
+        .expect("an array")
+        .iter()
+        .map(|ev| format!("{ev}\n"))
+        .collect()
 }
 
 /// `test_data.json` as NDJSON, each event with its `@timestamp`.

@@ -12,8 +12,12 @@ pub struct Case {
     pub name: &'static str,
     /// The query text.
     pub query: &'static str,
-    /// The ids of the expected events, flattened across sequences.
-    pub expected: &'static [i64],
+    /// The ids of the expected events, flattened across sequences; several lists when the
+    /// result may be any one of them.
+    pub expected: &'static [&'static [i64]],
+    /// The join keys of all results, flattened, as strings (`"null"` for a null key), when the
+    /// spec gives them.
+    pub join_keys: Option<&'static [&'static str]>,
     /// The compiled rule, or why the compiler rejects the query.
     pub rule: Result<fn() -> Box<dyn Rule>, &'static str>,
 }

@@ -69,6 +69,7 @@ const NUMBER_FIELDS: &[&str] = &[
     "http.response.status_code",
     "network.bytes",
     "network.packets",
+    "problemchild.prediction_probability",
     "process.args_count",
     "process.exit_code",
     "process.parent.args_count",

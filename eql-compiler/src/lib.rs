@@ -270,13 +270,13 @@ pub fn expand(input: TokenStream) -> TokenStream {
             match source::load(&mrel, dir.as_deref()) {
                 Err(e) => {
                     includes.push(track(e.abs.as_deref(), m.span()));
-                    Err(vec![format!("mapping: {}", e.message)])
+                    Err((vec![format!("mapping: {}", e.message)], m.span()))
                 }
                 Ok(src) => {
                     includes.push(track(Some(&src.abs), m.span()));
                     FieldTypes::from_mapping(&src.text)
                         .map(Some)
-                        .map_err(|e| vec![format!("mapping `{mrel}`: {e}")])
+                        .map_err(|e| (vec![format!("mapping `{mrel}`: {e}")], m.span()))
                 }
             }
         }
@@ -284,7 +284,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let out = match source::load(&rel, dir.as_deref()) {
         Err(e) => {
             includes.push(track(e.abs.as_deref(), span));
-            Err(vec![e.message])
+            Err((vec![e.message], span))
         }
         Ok(src) => {
             includes.push(track(Some(&src.abs), span));
@@ -294,7 +294,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
                         None => compile_with(&f, &rel, types.as_ref()),
                         Some((_, vis, name)) => compile_item(&f, &rel, vis, name, types.as_ref()),
                     })
-                    .map_err(|d| rendered(&d, &rel, &src.text))
+                    .map_err(|d| (rendered(&d, &rel, &src.text), span))
             })
         }
     };
@@ -303,7 +303,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
             #(#includes)*
             #ts
         }},
-        (None, Err(msgs)) => {
+        (None, Err((msgs, span))) => {
             let errs = msgs
                 .iter()
                 .map(|m| quote_spanned!(span=> ::core::compile_error!{#m}));
@@ -318,7 +318,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
             #ts
             #(#includes)*
         },
-        (Some((attrs, vis, name)), Err(msgs)) => {
+        (Some((attrs, vis, name)), Err((msgs, span))) => {
             let errs = msgs
                 .iter()
                 .map(|m| quote_spanned!(span=> ::core::compile_error!{#m}));

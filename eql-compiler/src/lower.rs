@@ -293,10 +293,8 @@ impl Lower {
                 args,
                 name_span,
             } => self.call(name, *insensitive, args, *name_span, e.span),
-            ExprKind::Field(_) => {
-                self.error(unsupported("a field used as a condition", e.span));
-                Pred::False
-            }
+            // A field as a condition holds when some value is `true` (a boolean, or its text).
+            ExprKind::Field(f) => leaf(self.field(f), Test::Eq("true".to_owned()), false),
             ExprKind::Literal(_) => {
                 self.error(Diagnostic::error(
                     "a condition must be boolean, not a constant",
@@ -907,8 +905,8 @@ fn is_script(e: &Expr) -> bool {
         ExprKind::Not(x) => is_script(x),
         ExprKind::And(_) | ExprKind::Or(_) | ExprKind::Literal(_) | ExprKind::Field(_) => false,
         ExprKind::Compare { left, right, .. } => {
-            let field_const = (is_field(left) && !has_field(right))
-                || (is_field(right) && !has_field(left));
+            let field_const =
+                (is_field(left) && !has_field(right)) || (is_field(right) && !has_field(left));
             !field_const
         }
         ExprKind::Match { operand, .. } | ExprKind::In { operand, .. } => !is_field(operand),
@@ -1016,9 +1014,10 @@ fn num_lit(l: &Literal) -> Option<NumLit> {
     }
 }
 
+/// `address/length`, or a bare address (a block of one address).
 fn valid_cidr(s: &str) -> bool {
     let Some((addr, len)) = s.split_once('/') else {
-        return false;
+        return s.parse::<IpAddr>().is_ok();
     };
     let Ok(len) = len.parse::<u8>() else {
         return false;

@@ -114,11 +114,17 @@ fn cidr_blocks() {
 }
 
 #[test]
+fn a_bare_address_is_a_block_of_one() {
+    // Elasticsearch's `CIDRUtils.isInRange` reads an entry without `/` as one address.
+    assert_eq!(Cidr::parse("10.0.0.0"), Cidr::parse("10.0.0.0/32"));
+    assert_eq!(Cidr::parse("::1"), Cidr::parse("::1/128"));
+}
+
+#[test]
 fn bad_cidrs() {
     for c in [
         "10.0.0.0/33",
         "::/129",
-        "10.0.0.0",
         "10.0.0.0/",
         "10.0.0.0/x",
         "/8",

@@ -1,3 +1,3 @@
 fn main() {
-    let _rule = eql_macro::eql_rule!("tests/ui/rules/unsupported_function.eql");
+    let _rule = eql_macro::eql_rule!("tests/ui/rules/ok.eql", mapping = "tests/ui/rules/broken.mapping");
 }

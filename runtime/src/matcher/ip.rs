@@ -82,14 +82,17 @@ pub struct Cidr {
 }
 
 impl Cidr {
-    /// Parses `address/length` as Elasticsearch's `InetAddresses.parseCidr` does.
+    /// Parses `address/length` as Elasticsearch's `InetAddresses.parseCidr` does, or a bare
+    /// address as the block of that one address (`cidrMatch(ip, "::1")`, as `CIDRUtils` reads it).
     ///
     /// The length must fit the address family (≤ 32 for IPv4, ≤ 128 for IPv6); host bits may
     /// be set and are ignored. IPv4-mapped IPv6 addresses are rejected, as in Elasticsearch.
     pub fn parse(s: &str) -> Option<Cidr> {
-        let (addr, len) = s.split_once('/')?;
+        let (addr, len) = match s.split_once('/') {
+            Some((addr, len)) => (addr, len.parse::<u32>().ok()?),
+            None => (s, if s.contains(':') { 128 } else { 32 }),
+        };
         let ip = parse(addr)?;
-        let len: u32 = len.parse().ok()?;
         let bits = match ip {
             IpAddr::V4(_) if addr.contains(':') => return None,
             IpAddr::V4(_) if len <= 32 => len + 96,
@@ -121,6 +124,21 @@ pub fn cidr_match(s: &str, cidrs: &[Cidr]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bare_addresses_are_one_address_blocks() {
+        let lo = [
+            Cidr::parse("::1").unwrap(),
+            Cidr::parse("127.0.0.1").unwrap(),
+        ];
+        assert!(cidr_match("::1", &lo));
+        assert!(cidr_match("127.0.0.1", &lo));
+        assert!(cidr_match("::ffff:127.0.0.1", &lo));
+        assert!(!cidr_match("::2", &lo));
+        assert!(!cidr_match("127.0.0.2", &lo));
+        assert!(Cidr::parse("::ffff:127.0.0.1").is_none());
+        assert!(Cidr::parse("127.0.0.1/").is_none());
+    }
 
     #[test]
     fn mask_edges() {

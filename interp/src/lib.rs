@@ -5,8 +5,10 @@
 //!
 //! Semantics are Elasticsearch's (see `eql-semantics.md` §1): per-operator case sensitivity,
 //! any-element matching over arrays, `must_not` negation (true on missing fields), typed
-//! comparisons for `ip`, numeric and date fields, `null`-propagating functions, and sequences
-//! driven by the runtime's [`eql_runtime::seq::SequenceEngine`].
+//! comparisons for `ip`, numeric, date and `version` fields, a mapping's `null_value`,
+//! `null`-propagating functions, and sequences driven by the runtime's
+//! [`eql_runtime::seq::SequenceEngine`]. Missing-event stages `![…]` and `sample` queries need
+//! the whole batch and run through [`stream::run_batch`] only.
 //!
 //! ```
 //! use serde_json::json;

@@ -197,49 +197,28 @@ fn sequences(
                 }
             }
         }
-        // The engine carries the event's index; the line is looked up afterwards.
-        let raw: Arc<str> = Arc::from(idx.to_string());
-        let mut collect = |c: Completed| {
+        let until = if mask & UNTIL_BIT != 0 {
+            rule.keys(doc, None)
+        } else {
+            Vec::new()
+        };
+        let hit = Hit {
+            event: SeqEvent {
+                ordinal: *ordinal,
+                // The engine carries the event's index; the line is looked up afterwards.
+                raw: Arc::from(idx.to_string()),
+            },
+            stages: hits,
+            until,
+        };
+        engine.push(hit, &mut |c: Completed| {
             let idxs = c
                 .events
                 .iter()
                 .filter_map(|e| e.raw.parse::<usize>().ok())
                 .collect();
             done.push((c.key, idxs));
-        };
-        // Arrival positions are doubled so that an `until` match can sit just after its own
-        // event: Elasticsearch cuts a pending sequence when an until event falls between its
-        // last event *inclusive* and the next one (`Ordinal.between`), so an event that both
-        // advances a sequence and matches `until` cuts it (`sequenceWithOptionalFieldsAndUntil_2`).
-        let at = |arrival: u64| Ordinal {
-            arrival,
-            ..*ordinal
-        };
-        engine.push(
-            Hit {
-                event: SeqEvent {
-                    ordinal: at(ordinal.arrival * 2),
-                    raw: raw.clone(),
-                },
-                stages: hits,
-                until: Vec::new(),
-            },
-            &mut collect,
-        );
-        if mask & UNTIL_BIT != 0 {
-            let until = rule.keys(doc, None);
-            engine.push(
-                Hit {
-                    event: SeqEvent {
-                        ordinal: at(ordinal.arrival * 2 + 1),
-                        raw,
-                    },
-                    stages: Vec::new(),
-                    until,
-                },
-                &mut collect,
-            );
-        }
+        });
     }
     // Sequences stay in completion order (the ordinal of their last event). The
     // Elasticsearch spec `sequenceWithMoreThan10Results` expects exactly this: its

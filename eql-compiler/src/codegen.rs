@@ -330,10 +330,11 @@ fn lookup_fn(rule: &Rule, p: &TokenStream) -> TokenStream {
     let field_arms = sorted.iter().map(|(i, path)| {
         let lit = Literal::byte_string(path.as_bytes());
         let id = field_ident(rule, *i);
-        if prefixes.contains(path) {
-            quote!(#lit => #p::Lookup::FieldAndPrefix(#id),)
-        } else {
-            quote!(#lit => #p::Lookup::Field(#id),)
+        let null_value = rule.fields.get(*i).and_then(|f| f.null_value.as_deref());
+        match null_value {
+            _ if prefixes.contains(path) => quote!(#lit => #p::Lookup::FieldAndPrefix(#id),),
+            Some(text) => quote!(#lit => #p::Lookup::FieldNull(#id, #text),),
+            None => quote!(#lit => #p::Lookup::Field(#id),),
         }
     });
     let only_prefixes: Vec<Literal> = prefixes
@@ -531,6 +532,16 @@ fn test_tokens(rule: &Rule, t: &Test, p: &TokenStream) -> (TokenStream, Prec) {
             let ord = ordering(*op);
             (
                 quote!(::core::matches!(#p::time::cmp_text(__s, #text), #ord)),
+                Prec::Atom,
+            )
+        }
+        Test::VersionCmp(op, text) => {
+            let ord = ordering(*op);
+            (
+                quote!(::core::matches!(
+                    ::core::option::Option::Some(#p::cmp_version(__s, #text)),
+                    #ord
+                )),
                 Prec::Atom,
             )
         }

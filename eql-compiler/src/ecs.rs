@@ -15,6 +15,8 @@ pub enum FieldType {
     Number,
     /// `date`: compared as instants (RFC 3339 text or epoch milliseconds).
     Date,
+    /// `version`: equality on the text, order by version precedence (`1.11.3 > 1.5.0`).
+    Version,
     /// Not in the index mapping: typed by its values, as dynamic mapping types them (a
     /// comparison with a number compares numbers, with a string compares text).
     Dynamic,
@@ -29,6 +31,7 @@ impl FieldType {
             FieldType::Number => "number",
             FieldType::Date => "date",
             FieldType::Dynamic => "dynamic",
+            FieldType::Version => "version",
         }
     }
 }
@@ -97,6 +100,7 @@ pub fn mapped_type(ty: Option<&eql_syntax::mapping::FieldType>) -> FieldType {
         Some(M::Ip) => FieldType::Ip,
         Some(M::Number) => FieldType::Number,
         Some(M::Date) => FieldType::Date,
+        Some(M::Version) => FieldType::Version,
         // Booleans compare as their text (`true`/`false`), as a keyword would; so does every
         // other mapped type here.
         Some(_) => FieldType::Keyword,

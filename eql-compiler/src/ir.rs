@@ -42,6 +42,8 @@ pub struct FieldInfo {
     pub const_name: String,
     /// Its mapped type.
     pub ty: FieldType,
+    /// The mapping's `null_value`, as text: what an explicit JSON `null` is indexed as.
+    pub null_value: Option<String>,
 }
 
 /// How the detector drives the rule.
@@ -188,6 +190,8 @@ pub enum Test {
     /// Instant order against a date constant (RFC 3339 text or epoch milliseconds), both parsed
     /// as the timestamp is.
     DateCmp(CmpOp, String),
+    /// Version precedence against this text (`version` fields).
+    VersionCmp(CmpOp, String),
     /// Length in UTF-16 code units (Java's `String.length`) compared with a constant.
     Length(CmpOp, u64),
     /// Negated test (script `not`).

@@ -218,6 +218,10 @@ fn pred_req(rule: &Rule, pred: &Pred) -> Option<Requirement> {
                 return None;
             }
             let info = rule.fields.get(*field)?;
+            if info.null_value.is_some() {
+                // An explicit `null` in the line stands for the value.
+                return None;
+            }
             let lits = match info.ty {
                 FieldType::Keyword => test_lits(rule, test)?,
                 FieldType::Ip => ip_lits(test)?,
@@ -282,6 +286,7 @@ fn test_lits(rule: &Rule, test: &Test) -> Option<Vec<Lit>> {
         | Test::IpCmp(..)
         | Test::Length(..)
         | Test::DateCmp(..)
+        | Test::VersionCmp(..)
         | Test::Not(_) => None,
     }
 }

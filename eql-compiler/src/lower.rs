@@ -67,6 +67,8 @@ struct Lower {
     scripts: Vec<Script>,
     consts: Vec<SExpr>,
     tiebreaker: Option<FieldIx>,
+    /// The index mapping, when one was given.
+    types: Option<FieldTypes>,
     diags: Vec<Diagnostic>,
 }
 
@@ -93,10 +95,12 @@ impl Lower {
                         None => field_type(&path),
                         Some(t) => mapped_type(t.get(&path)),
                     };
+                    let null_value = types.and_then(|t| t.null_text(&path));
                     fields.push(FieldInfo {
                         const_name: unique(&mut used, const_name(&path)),
                         path,
                         ty,
+                        null_value,
                     });
                     fields.len() - 1
                 }
@@ -121,6 +125,7 @@ impl Lower {
             scripts: Vec::new(),
             consts: Vec::new(),
             tiebreaker,
+            types: types.cloned(),
             diags: Vec::new(),
         }
     }
@@ -321,7 +326,18 @@ impl Lower {
         Pred::Script(self.scripts.len() - 1)
     }
 
+    /// `?field` that the index mapping does not know: Elasticsearch makes it `null`.
+    fn absent(&self, e: &Expr) -> bool {
+        match (&e.kind, &self.types) {
+            (ExprKind::Field(f), Some(t)) => f.optional && t.get(t.resolve(&f.name)).is_none(),
+            _ => false,
+        }
+    }
+
     fn sexpr(&mut self, e: &Expr, fields: &mut Vec<FieldIx>) -> SExpr {
+        if self.absent(e) {
+            return SExpr::Null;
+        }
         let mut sub = |cx: &mut Lower, x: &Expr| Box::new(cx.sexpr(x, fields));
         match &e.kind {
             ExprKind::Literal(l) => match l {
@@ -349,7 +365,8 @@ impl Lower {
             ExprKind::Or(xs) => SExpr::Or(xs.iter().map(|x| self.sexpr(x, fields)).collect()),
             ExprKind::Compare { op, left, right } => {
                 // `e == null` / `e != null` test existence; other operators with null are null.
-                let null = |x: &Expr| matches!(x.kind, ExprKind::Literal(Literal::Null));
+                let null =
+                    |x: &Expr| matches!(x.kind, ExprKind::Literal(Literal::Null)) || self.absent(x);
                 if null(left) || null(right) {
                     let other = if null(right) { left } else { right };
                     return match op {
@@ -548,6 +565,21 @@ impl Lower {
                     return Pred::False;
                 }
             },
+            FieldType::Version => match keyword_text(&lit) {
+                // A term query: the exact text.
+                Some(text) if matches!(op, CmpOp::Eq | CmpOp::Ne) => Test::Eq(text),
+                Some(text) => Test::VersionCmp(op, text),
+                None => {
+                    self.error(Diagnostic::error(
+                        format!(
+                            "`{}` is a version field; compare it with a version",
+                            field.name
+                        ),
+                        whole.span,
+                    ));
+                    return Pred::False;
+                }
+            },
             FieldType::Date => match &lit {
                 Literal::String(s) => Test::DateCmp(eq_for_ne(op), s.clone()),
                 // A number is epoch milliseconds.
@@ -645,7 +677,10 @@ impl Lower {
             return Pred::False;
         };
         let fx = self.field(field);
-        if !matches!(self.fields[fx].ty, FieldType::Keyword | FieldType::Dynamic) {
+        if !matches!(
+            self.fields[fx].ty,
+            FieldType::Keyword | FieldType::Dynamic | FieldType::Version
+        ) {
             self.error(unsupported(
                 &format!(
                     "`{}` on the {} field `{}`",
@@ -728,14 +763,16 @@ impl Lower {
             } else {
                 ty
             } {
-                FieldType::Keyword | FieldType::Dynamic => match keyword_text(&lit) {
-                    Some(t) if lit != Literal::Null => {
-                        if !texts.contains(&t) {
-                            texts.push(t);
+                FieldType::Keyword | FieldType::Dynamic | FieldType::Version => {
+                    match keyword_text(&lit) {
+                        Some(t) if lit != Literal::Null => {
+                            if !texts.contains(&t) {
+                                texts.push(t);
+                            }
                         }
+                        _ => self.error(unsupported("this constant in an `in` list", item.span)),
                     }
-                    _ => self.error(unsupported("this constant in an `in` list", item.span)),
-                },
+                }
                 FieldType::Number => match num_lit(&lit) {
                     Some(n) => alts.push(leaf(fx, Test::NumCmp(CmpOp::Eq, n), false)),
                     None => self.error(Diagnostic::error(

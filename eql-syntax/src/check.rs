@@ -133,19 +133,29 @@ fn join_keys(shared: usize, st: &[Stage], until: Option<&Stage>, out: &mut Vec<D
 
 /// Whether `e` mentions a field anywhere.
 fn has_field(e: &Expr) -> bool {
+    mentions(e, &|_| true)
+}
+
+/// Whether `e` mentions a field that is not `?optional`.
+fn has_required_field(e: &Expr) -> bool {
+    mentions(e, &|f| !f.optional)
+}
+
+fn mentions(e: &Expr, which: &dyn Fn(&crate::ast::Field) -> bool) -> bool {
+    let m = |x: &Expr| mentions(x, which);
     match &e.kind {
-        ExprKind::Field(_) => true,
+        ExprKind::Field(f) => which(f),
         ExprKind::Literal(_) => false,
-        ExprKind::Not(x) | ExprKind::Neg(x) => has_field(x),
-        ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().any(has_field),
+        ExprKind::Not(x) | ExprKind::Neg(x) => m(x),
+        ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().any(m),
         ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
-            has_field(left) || has_field(right)
+            m(left) || m(right)
         }
         ExprKind::Match {
             operand, patterns, ..
-        } => has_field(operand) || patterns.iter().any(has_field),
-        ExprKind::In { operand, list, .. } => has_field(operand) || list.iter().any(has_field),
-        ExprKind::Call { args, .. } => args.iter().any(has_field),
+        } => m(operand) || patterns.iter().any(m),
+        ExprKind::In { operand, list, .. } => m(operand) || list.iter().any(m),
+        ExprKind::Call { args, .. } => args.iter().any(m),
     }
 }
 
@@ -163,7 +173,12 @@ fn expr(e: &Expr, out: &mut Vec<Diagnostic>) {
         ExprKind::Not(x) | ExprKind::Neg(x) => expr(x, out),
         ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().for_each(|x| expr(x, out)),
         ExprKind::Compare { left, right, .. } => {
-            if has_field(left) && has_field(right) {
+            // Optional fields that no index maps are `null` to Elasticsearch, so `?x == ?y` is
+            // allowed; whether they are mapped is known only with the mapping.
+            if has_field(left)
+                && has_field(right)
+                && (has_required_field(left) || has_required_field(right))
+            {
                 out.push(field_to_field(e.span));
             }
             expr(left, out);

@@ -150,6 +150,14 @@ impl FieldTypes {
         self.null_values.get(field)
     }
 
+    /// The `null_value` of `field` as the text a keyword would index (`"NULL"`, `0`, `true`).
+    pub fn null_text(&self, field: &str) -> Option<String> {
+        self.null_value(field).map(|v| match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    }
+
     /// The custom `format`s of a `date` field (empty: the default, ISO 8601 or epoch millis).
     pub fn date_formats(&self, field: &str) -> &[String] {
         self.date_formats.get(field).map_or(&[], Vec::as_slice)

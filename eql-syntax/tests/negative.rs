@@ -166,6 +166,11 @@ const CASES: &[(&str, &str)] = &[
         "process where length(a) == length(b)",
         "comparing a field with another field",
     ),
+    // One required field is enough to reject; `?a == ?b` alone is accepted (see below).
+    (
+        "process where ?a == b",
+        "comparing a field with another field",
+    ),
     (
         "process where a in (\"x\", b)",
         "comparing a field with another field",
@@ -258,4 +263,12 @@ fn keyword_case_is_significant() {
     );
     assert!(eql_syntax::parse("process WHERE true").is_err());
     assert!(eql_syntax::parse("process where true OR false").is_err());
+}
+
+/// Optional fields that no index maps are `null` to Elasticsearch, which then accepts comparing
+/// them (`test_extra.toml` `sequenceOptionalFieldAsQueryKeysOnly`).
+#[test]
+fn optional_fields_may_be_compared_with_each_other() {
+    assert!(eql_syntax::parse("process where ?a == ?b").is_ok());
+    assert!(eql_syntax::parse("process where concat(?a, \"x\") != ?b").is_ok());
 }

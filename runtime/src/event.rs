@@ -44,6 +44,9 @@ pub enum Lookup {
     Field(FieldId),
     /// A read field that is also a prefix of another read field.
     FieldAndPrefix(FieldId),
+    /// A read field whose explicit `null`s are indexed as this text (the mapping's
+    /// `null_value`), as Elasticsearch does.
+    FieldNull(FieldId, &'static str),
 }
 
 use crate::json::Kind;

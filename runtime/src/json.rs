@@ -15,7 +15,8 @@
 //! * every element of an array is a value of the field, nested arrays are flattened, and keys
 //!   inside objects in an array continue the array's path (`{"a":[{"b":1},{"b":2}]}` gives
 //!   `a.b = [1, 2]`); an empty array is no value;
-//! * `null` is no value, and an object met at a read field is no value of it;
+//! * `null` is no value (unless the mapping gives the field a `null_value`, which it then is), and
+//!   an object met at a read field is no value of it;
 //! * duplicate keys, and a field written both dotted and nested, keep **all** their values in
 //!   document order, so any-element matching sees every one of them (ES would reject a
 //!   duplicate key; a detector should rather see the values than drop the event).
@@ -223,7 +224,9 @@ impl<L: Lookuper + ?Sized> Scanner<'_, '_, L> {
     #[inline(always)]
     fn classify(&self) -> Lookup {
         match self.lk.lookup(self.doc.path.as_bytes()) {
-            Lookup::Field(f) if usize::from(f) >= self.nfields => Lookup::Miss,
+            Lookup::Field(f) | Lookup::FieldNull(f, _) if usize::from(f) >= self.nfields => {
+                Lookup::Miss
+            }
             Lookup::FieldAndPrefix(f) if usize::from(f) >= self.nfields => Lookup::Prefix,
             l => l,
         }
@@ -235,7 +238,7 @@ impl<L: Lookuper + ?Sized> Scanner<'_, '_, L> {
         match self.peek() {
             Some(b'"') => {
                 let (s, e, esc) = self.string()?;
-                if let Lookup::Field(f) | Lookup::FieldAndPrefix(f) = lk {
+                if let Lookup::Field(f) | Lookup::FieldAndPrefix(f) | Lookup::FieldNull(f, _) = lk {
                     if esc {
                         let a = self.doc.arena.len();
                         decode_into(self.text.get(s..e).unwrap_or(""), &mut self.doc.arena);
@@ -253,23 +256,31 @@ impl<L: Lookuper + ?Sized> Scanner<'_, '_, L> {
             Some(b'[') => self.array(lk, depth)?,
             Some(b'-' | b'0'..=b'9') => {
                 self.number()?;
-                if let Lookup::Field(f) | Lookup::FieldAndPrefix(f) = lk {
+                if let Lookup::Field(f) | Lookup::FieldAndPrefix(f) | Lookup::FieldNull(f, _) = lk {
                     self.doc.push(f, Kind::Num, start, self.pos);
                 }
             }
             Some(b't') => {
                 self.literal(b"true")?;
-                if let Lookup::Field(f) | Lookup::FieldAndPrefix(f) = lk {
+                if let Lookup::Field(f) | Lookup::FieldAndPrefix(f) | Lookup::FieldNull(f, _) = lk {
                     self.doc.push(f, Kind::Bool, start, self.pos);
                 }
             }
             Some(b'f') => {
                 self.literal(b"false")?;
-                if let Lookup::Field(f) | Lookup::FieldAndPrefix(f) = lk {
+                if let Lookup::Field(f) | Lookup::FieldAndPrefix(f) | Lookup::FieldNull(f, _) = lk {
                     self.doc.push(f, Kind::Bool, start, self.pos);
                 }
             }
-            Some(b'n') => self.literal(b"null")?,
+            Some(b'n') => {
+                self.literal(b"null")?;
+                if let Lookup::FieldNull(f, text) = lk {
+                    let a = self.doc.arena.len();
+                    self.doc.arena.push_str(text);
+                    let b = self.doc.arena.len();
+                    self.doc.push(f, Kind::StrArena, a, b);
+                }
+            }
             Some(_) => return Err(self.err(self.pos, "expected a value")),
             None => return Err(self.err(self.pos, "unexpected end of line")),
         }

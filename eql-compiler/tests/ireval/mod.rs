@@ -347,6 +347,10 @@ impl IrRule {
             Test::IpCmp(op, addr) => ordering(*op, ip::cmp(s, addr)),
             // `matches!(time::cmp_text(__s, "lit"), ORD)`
             Test::DateCmp(op, lit) => ordering(*op, eql_runtime::time::cmp_text(s, lit)),
+            // `matches!(Some(cmp_version(__s, "lit")), ORD)`
+            Test::VersionCmp(op, lit) => {
+                ordering(*op, Some(eql_runtime::value::cmp_version(s, lit)))
+            }
             // `__s.encode_utf16().count() OP n`
             Test::Length(op, n) => {
                 let len = s.encode_utf16().count();

@@ -9,14 +9,26 @@
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
-/// A spec file, its dataset (after adaptation, one NDJSON line per event), index mapping,
-/// tiebreaker and id field.
+/// A spec file, its datasets (after adaptation, one NDJSON line per event), index mappings
+/// (merged when several indices are searched together), id field and tiebreaker.
 struct Spec {
     file: &'static str,
     data: &'static [&'static str],
-    mapping: &'static str,
-    tiebreaker: &'static str,
+    mappings: &'static [&'static str],
+    id: &'static str,
+    tiebreaker: Option<&'static str>,
 }
+
+const SAMPLES: &[&str] = &[
+    "data/sample1.data",
+    "data/sample2.data",
+    "data/sample3.data",
+];
+const SAMPLE_MAPPINGS: &[&str] = &[
+    "data/sample1.mapping",
+    "data/sample2.mapping",
+    "data/sample3.mapping",
+];
 
 const ENDGAME: &[&str] = &["test_data.json"];
 
@@ -24,32 +36,51 @@ const SPECS: &[Spec] = &[
     Spec {
         file: "test_queries.toml",
         data: ENDGAME,
-        mapping: "data/endgame-140.mapping",
-        tiebreaker: "serial_event_id",
+        mappings: &["data/endgame-140.mapping"],
+        id: "serial_event_id",
+        tiebreaker: Some("serial_event_id"),
     },
     Spec {
         file: "additional_test_queries.toml",
         data: ENDGAME,
-        mapping: "data/endgame-140.mapping",
-        tiebreaker: "serial_event_id",
+        mappings: &["data/endgame-140.mapping"],
+        id: "serial_event_id",
+        tiebreaker: Some("serial_event_id"),
     },
     Spec {
         file: "test_queries_date.toml",
         data: ENDGAME,
-        mapping: "data/endgame-140.mapping",
-        tiebreaker: "serial_event_id",
+        mappings: &["data/endgame-140.mapping"],
+        id: "serial_event_id",
+        tiebreaker: Some("serial_event_id"),
     },
     Spec {
         file: "test_extra.toml",
         data: &["data/extra.data"],
-        mapping: "data/extra.mapping",
-        tiebreaker: "sequence",
+        mappings: &["data/extra.mapping"],
+        id: "sequence",
+        tiebreaker: Some("sequence"),
     },
     Spec {
         file: "test_missing_events.toml",
         data: &["data/missing-events.data"],
-        mapping: "data/missing-events.mapping",
-        tiebreaker: "sequence",
+        mappings: &["data/missing-events.mapping"],
+        id: "sequence",
+        tiebreaker: Some("sequence"),
+    },
+    Spec {
+        file: "test_sample.toml",
+        data: SAMPLES,
+        mappings: SAMPLE_MAPPINGS,
+        id: "id",
+        tiebreaker: None,
+    },
+    Spec {
+        file: "test_sample_multi.toml",
+        data: &["data/sample-multi.data"],
+        mappings: &["data/sample-multi.mapping"],
+        id: "id",
+        tiebreaker: None,
     },
 ];
 
@@ -69,9 +100,11 @@ fn main() {
     let mut rules = String::new();
     let mut suites = String::from("/// Every suite.\npub static SUITES: &[Suite] = &[\n");
     for (si, spec) in SPECS.iter().enumerate() {
-        let types =
-            eql_syntax::mapping::FieldTypes::from_mapping(&read(spec.mapping)).expect("mapping");
-        let mapping_rel = relative(&manifest, &corpus.join(spec.mapping));
+        let mapping = merged_mapping(&spec.mappings.iter().map(|m| read(m)).collect::<Vec<_>>());
+        let mapping_file = out.join(format!("mapping-{si}.json"));
+        std::fs::write(&mapping_file, &mapping).expect("write mapping");
+        let types = eql_syntax::mapping::FieldTypes::from_mapping(&mapping).expect("mapping");
+        let mapping_rel = relative(&manifest, &mapping_file);
         let data: String = spec.data.iter().map(|d| dataset(d, &read(d))).collect();
         let data_file = format!("data-{si}.ndjson");
         std::fs::write(out.join(&data_file), data).expect("write dataset");
@@ -84,8 +117,8 @@ fn main() {
         let doc: toml::Value = text.parse().expect("spec is TOML");
         let _ = writeln!(
             suites,
-            "    Suite {{ file: {:?}, data: include_str!(concat!(env!(\"OUT_DIR\"), \"/{data_file}\")), id_field: {:?}, cases: &[",
-            spec.file, spec.tiebreaker
+            "    Suite {{ file: {:?}, data: include_str!(concat!(env!(\"OUT_DIR\"), \"/{data_file}\")), id_field: {:?}, tiebreaker: {:?}, mapping: include_str!(concat!(env!(\"OUT_DIR\"), \"/mapping-{si}.json\")), cases: &[",
+            spec.file, spec.id, spec.tiebreaker
         );
         for (qi, q) in doc["queries"]
             .as_array()
@@ -126,10 +159,16 @@ fn main() {
                 }
                 _ => "None".to_owned(),
             };
-            let text = format!(
-                "/*\n[rule]\nname = {name:?}\ntiebreaker_field = {:?}\n*/\n{query}\n",
-                spec.tiebreaker
-            );
+            let tiebreaker = spec
+                .tiebreaker
+                .map(|t| format!("tiebreaker_field = {t:?}\n"))
+                .unwrap_or_default();
+            let text = format!("/*\n[rule]\nname = {name:?}\n{tiebreaker}*/\n{query}\n");
+            let size = q.get("size").and_then(|v| v.as_integer()).unwrap_or(50);
+            let per_key = q
+                .get("max_samples_per_key")
+                .and_then(|v| v.as_integer())
+                .unwrap_or(1);
             let path = rules_dir.join(format!("{si}-{qi}.eql"));
             std::fs::write(&path, &text).expect("write rule");
             let rule = match eql_compiler::__test::lower_text_with(&text, &types) {
@@ -149,7 +188,7 @@ fn main() {
             };
             let _ = writeln!(
                 suites,
-                "        Case {{ name: {name:?}, query: {query:?}, expected: &[{}], join_keys: {join_keys}, rule: {rule} }},",
+                "        Case {{ name: {name:?}, query: {query:?}, expected: &[{}], join_keys: {join_keys}, size: {size}, max_samples_per_key: {per_key}, rule: {rule} }},",
                 alternatives.join(", ")
             );
         }
@@ -157,6 +196,41 @@ fn main() {
     }
     suites.push_str("];\n");
     std::fs::write(out.join("suites.rs"), format!("{rules}\n{suites}")).expect("write suites");
+}
+
+/// One mapping from several indices' mappings: each field keeps its first definition, and a date
+/// field's formats are pooled, as `FieldTypes::merge` does (lines starting with `#` dropped).
+fn merged_mapping(texts: &[String]) -> String {
+    let mut merged = serde_json::Map::new();
+    for text in texts {
+        let clean: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let json: serde_json::Value = serde_json::from_str(&clean).expect("mapping JSON");
+        let root = json.get("mappings").unwrap_or(&json);
+        if let Some(props) = root.get("properties").and_then(|p| p.as_object()) {
+            for (k, v) in props {
+                match merged.get_mut(k) {
+                    None => {
+                        merged.insert(k.clone(), v.clone());
+                    }
+                    // A date field with a format in each index parses with either.
+                    Some(mine) => {
+                        let theirs = v.get("format").and_then(|f| f.as_str());
+                        let ours = mine.get("format").and_then(|f| f.as_str());
+                        if let (Some(a), Some(b)) = (ours, theirs) {
+                            if a != b {
+                                mine["format"] = serde_json::Value::from(format!("{a}||{b}"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    serde_json::json!({ "properties": merged }).to_string()
 }
 
 /// A dataset as NDJSON. `test_data.json` (endgame-140) gets its `@timestamp` from the FILETIME

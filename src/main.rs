@@ -128,6 +128,10 @@ struct RunArgs {
     /// may be truncated while it is read, which would crash a mapped read).
     #[arg(long)]
     no_mmap: bool,
+    /// Samples per join key a `sample` rule reports at most (Elasticsearch's
+    /// `max_samples_per_key`).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    max_samples_per_key: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -418,6 +422,7 @@ fn run_detect(args: &RunArgs) -> ExitCode {
         alert_cap: !args.no_alert_cap,
         // --strict promises to stop at the first bad line, so every line must be looked at.
         prefilter: !(args.validate || args.strict),
+        max_samples_per_key: args.max_samples_per_key as usize,
         ..Config::default()
     };
     let mut det = match Detector::with_rules(rules, cfg) {

@@ -67,6 +67,10 @@ struct AlertJson<'a> {
     /// The sequence's join keys: field name to value (`null` for a null `?field`).
     #[serde(rename = "eql.join_keys")]
     join_keys: serde_json::Map<String, serde_json::Value>,
+    /// The join key values in key order, as Elasticsearch's `join_keys` lists them (a field
+    /// used twice, by the sequence and by a stage, appears twice).
+    #[serde(rename = "eql.join_key_values")]
+    join_key_values: Vec<serde_json::Value>,
     /// The original documents, in sequence order, byte for byte.
     events: Vec<Box<RawValue>>,
 }
@@ -141,16 +145,17 @@ pub fn write_ndjson<W: Write>(out: &mut W, alert: &Alert) -> io::Result<()> {
         fnv1a(&mut h, &[0]);
         fnv1a(&mut h, e.raw.as_bytes());
     }
+    let key_value = |value: &Option<String>| {
+        value
+            .as_ref()
+            .map_or(serde_json::Value::Null, |s| s.as_str().into())
+    };
     let join_keys = alert
         .keys
         .iter()
-        .map(|(field, value)| {
-            let v = value
-                .as_ref()
-                .map_or(serde_json::Value::Null, |s| s.as_str().into());
-            ((*field).to_owned(), v)
-        })
+        .map(|(field, value)| ((*field).to_owned(), key_value(value)))
         .collect();
+    let join_key_values = alert.keys.iter().map(|(_, v)| key_value(v)).collect();
     let doc = AlertJson {
         timestamp: rfc3339_nanos(last),
         event_kind: "signal",
@@ -169,6 +174,7 @@ pub fn write_ndjson<W: Write>(out: &mut W, alert: &Alert) -> io::Result<()> {
         workflow_status: "open",
         group_id: format!("{h:016x}"),
         join_keys,
+        join_key_values,
         events: alert.events.iter().map(|e| raw_value(&e.raw)).collect(),
     };
     serde_json::to_writer(&mut *out, &doc).map_err(io::Error::from)?;

@@ -18,6 +18,10 @@ pub struct Case {
     /// The join keys of all results, flattened, as strings (`"null"` for a null key), when the
     /// spec gives them.
     pub join_keys: Option<&'static [&'static str]>,
+    /// Results returned at most (the request's `size`, 50 unless the spec sets it).
+    pub size: usize,
+    /// `max_samples_per_key` (1 unless the spec sets it).
+    pub max_samples_per_key: usize,
     /// The compiled rule, or why the compiler rejects the query.
     pub rule: Result<fn() -> Box<dyn Rule>, &'static str>,
 }
@@ -30,6 +34,10 @@ pub struct Suite {
     pub data: &'static str,
     /// The field that holds each event's id.
     pub id_field: &'static str,
+    /// The tiebreaker field, if the suite has one.
+    pub tiebreaker: Option<&'static str>,
+    /// The index mapping (merged when several indices are searched together), as JSON.
+    pub mapping: &'static str,
     /// The queries.
     pub cases: &'static [Case],
 }

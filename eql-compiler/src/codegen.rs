@@ -671,6 +671,7 @@ fn shape(rule: &Rule, p: &TokenStream) -> (TokenStream, TokenStream) {
             maxspan_nanos,
             stages,
             until,
+            sample,
         } => {
             let spec = |keys: &[(usize, bool)], missing: bool| {
                 let keys = keys.iter().map(|(f, optional)| {
@@ -727,6 +728,7 @@ fn shape(rule: &Rule, p: &TokenStream) -> (TokenStream, TokenStream) {
                         maxspan_nanos: #maxspan,
                         stages: &[#(#specs),*],
                         until: #until_spec,
+                        sample: #sample,
                     })
                 },
                 quote! {

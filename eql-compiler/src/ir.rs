@@ -59,6 +59,8 @@ pub enum Shape {
         stages: Vec<SeqStage>,
         /// The `until` stage.
         until: Option<SeqStage>,
+        /// A `sample`: unordered stages sharing a join key.
+        sample: bool,
     },
 }
 

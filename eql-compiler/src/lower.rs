@@ -156,11 +156,18 @@ impl Lower {
                 Shape::Event
             }
             QueryBody::Sample(s) => {
-                self.error(Diagnostic::error(
-                    "`sample` is not supported by the compiler yet",
-                    s.span,
-                ));
-                Shape::Event
+                let mut expected_keys = None;
+                let stages = s
+                    .stages
+                    .iter()
+                    .map(|st| self.seq_stage(&s.by, st, &mut expected_keys))
+                    .collect();
+                Shape::Sequence {
+                    maxspan_nanos: None,
+                    stages,
+                    until: None,
+                    sample: true,
+                }
             }
             QueryBody::Sequence(seq) => {
                 let mut stages = Vec::new();
@@ -199,6 +206,7 @@ impl Lower {
                     maxspan_nanos: seq.maxspan.map(|m| m.nanos()),
                     stages,
                     until,
+                    sample: false,
                 }
             }
         }

@@ -19,13 +19,18 @@ pub fn plan(rule: &Rule) -> String {
             maxspan_nanos,
             stages,
             until,
+            sample,
         } => {
             let span = maxspan_nanos.map_or("unbounded".to_owned(), |n| format!("{n} ns"));
-            let _ = writeln!(
-                out,
-                "shape: sequence of {} stages, maxspan {span}",
-                stages.len()
-            );
+            if *sample {
+                let _ = writeln!(out, "shape: sample of {} stages", stages.len());
+            } else {
+                let _ = writeln!(
+                    out,
+                    "shape: sequence of {} stages, maxspan {span}",
+                    stages.len()
+                );
+            }
             let key_names = |keys: &[(usize, bool)]| {
                 keys.iter()
                     .map(|(f, opt)| {

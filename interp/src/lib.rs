@@ -171,9 +171,6 @@ impl Interpreted {
             &m.timestamp_field,
         )
         .map_err(|e| format!("error: {path}: {e}"))?;
-        if let Some(why) = rule.batch_only() {
-            return Err(format!("error: {path}: {why}"));
-        }
         Ok(rule.with_tiebreaker(m.tiebreaker_field.clone()))
     }
 
@@ -318,6 +315,7 @@ impl Interpreted {
                 maxspan_nanos: maxspan,
                 stages: Box::leak(stage_specs.into_boxed_slice()),
                 until: until_spec,
+                sample: matches!(query.body, QueryBody::Sample(_)),
             }),
         };
         let names = leak_list(&fields);
@@ -364,18 +362,6 @@ impl Interpreted {
         text.parse::<i64>()
             .ok()
             .or_else(|| text.parse::<f64>().ok().map(|f| f as i64))
-    }
-
-    /// Why the rule cannot run in the streaming detector (`None`: it can): `sample` queries and
-    /// missing-event stages need the whole batch ([`crate::stream::run_batch`]).
-    pub fn batch_only(&self) -> Option<&'static str> {
-        if self.sample {
-            Some("`sample` queries run in batch mode only")
-        } else if self.stages.iter().any(|s| s.missing) {
-            Some("missing-event stages `![…]` run in batch mode only")
-        } else {
-            None
-        }
     }
 
     /// A `sample` query (its [`Shape`] is laid out as a sequence's, but stages are unordered).

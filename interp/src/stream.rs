@@ -2,26 +2,20 @@
 //!
 //! The batch is ordered by (timestamp, tiebreaker, arrival), as Elasticsearch orders events
 //! (so any lateness is tolerated: the whole batch is sorted first), every event is evaluated,
-//! and sequences go through the runtime's [`SequenceEngine`]. Results come in completion order
-//! (an event query's events in stream order), then `head`/`tail` pipes and the size limit apply.
+//! and sequences go through the runtime's [`eql_runtime::seq::SequenceEngine`]. Results come in
+//! completion order (an event query's events in stream order), then `head`/`tail` pipes and the
+//! size limit apply.
 //!
-//! Two things need the whole batch, as Elasticsearch runs them with extra searches:
-//!
-//! - missing-event stages `![…]`: the positive stages form sequences first; each completed
-//!   sequence is then checked for events of its missing stages (same join key): one between the
-//!   neighbouring positive events discards it, and leading / trailing ones discard it when they
-//!   fall within `maxspan` of the sequence (Elasticsearch's `TumblingWindow.doCheckMissingEvents`);
-//! - `sample`: events are grouped by join key in index (arrival) order, keys in ascending order
-//!   (null first, as a composite aggregation with missing buckets), and each key yields up to
-//!   `max_samples_per_key` samples of distinct events, one per stage, chosen by backtracking
-//!   over each stage's first `stages + max_samples_per_key − 1` events (`SampleIterator`).
+//! Missing-event stages `![…]` and `sample` need the whole batch, as Elasticsearch runs them with
+//! extra searches; both are answered by [`eql_runtime::batch`], which the streaming detector uses
+//! too. A sample orders its join keys by the key fields' mapped types.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use eql_runtime::rule::{Shape, UNTIL_BIT};
-use eql_runtime::seq::{Completed, Hit, Key, Ordinal, SeqEvent, SequenceEngine};
+use eql_runtime::batch::{self, BatchResult};
+use eql_runtime::rule::{SeqSpec, Shape, UNTIL_BIT};
+use eql_runtime::seq::{Hit, Key, Ordinal, SeqEvent};
 use eql_syntax::ast::PipeKind;
 
 use crate::value::{self, parse_instant};
@@ -136,7 +130,7 @@ pub fn run_batch(
         }
         Shape::Sequence(spec) => {
             events.sort_by_key(|e| e.0);
-            sequences(rule, &events, spec.stages.len(), spec.maxspan_nanos)
+            sequences(rule, spec, &events)
         }
     };
     for pipe in rule.pipes() {
@@ -161,159 +155,56 @@ fn key_strings(key: &Key) -> Vec<Option<String>> {
         .collect()
 }
 
-/// Sequences over time-ordered `events`: the positive stages through the [`SequenceEngine`],
-/// then the missing-event check.
-fn sequences(
-    rule: &Interpreted,
-    events: &[Event<'_>],
-    stages: usize,
-    maxspan: Option<u64>,
-) -> Vec<BatchMatch> {
-    let positive: Vec<usize> = (0..stages).filter(|&i| !rule.is_missing_stage(i)).collect();
-    let mut engine = SequenceEngine::new(positive.len(), maxspan, usize::MAX);
-    // Completed sequences with the indices (into `events`) of their events, in completion order.
-    let mut done: Vec<(Key, Vec<usize>)> = Vec::new();
-    // Per missing stage, the (millisecond time, join keys) of the events matching it.
-    let mut missing: Vec<Vec<(i64, Vec<Key>)>> = vec![Vec::new(); stages];
-    for (idx, (ordinal, doc, _)) in events.iter().enumerate() {
+/// The hits of `events` for the rule: the stages each matches with their join keys.
+fn hits(rule: &Interpreted, events: &[Event<'_>], stages: usize) -> Vec<Hit> {
+    let mut out = Vec::new();
+    for (ordinal, doc, line) in events {
         let mask = rule.eval(doc);
         if mask == 0 {
             continue;
         }
-        for (i, list) in missing.iter_mut().enumerate() {
-            if rule.is_missing_stage(i) && mask & (1 << i) != 0 {
-                let keys = rule.keys(doc, Some(i));
-                if !keys.is_empty() {
-                    list.push((ordinal.timestamp.div_euclid(1_000_000), keys));
-                }
-            }
-        }
-        let mut hits = Vec::new();
-        for (p, &i) in positive.iter().enumerate() {
-            if mask & (1 << i) != 0 {
-                let keys = rule.keys(doc, Some(i));
-                if !keys.is_empty() {
-                    hits.push((p, keys));
-                }
-            }
-        }
+        let matched: Vec<(usize, Vec<Key>)> = (0..stages)
+            .filter(|&i| mask & (1 << i) != 0)
+            .map(|i| (i, rule.keys(doc, Some(i))))
+            .filter(|(_, keys)| !keys.is_empty())
+            .collect();
         let until = if mask & UNTIL_BIT != 0 {
             rule.keys(doc, None)
         } else {
             Vec::new()
         };
-        let hit = Hit {
+        out.push(Hit {
             event: SeqEvent {
                 ordinal: *ordinal,
-                // The engine carries the event's index; the line is looked up afterwards.
-                raw: Arc::from(idx.to_string()),
+                raw: Arc::from(*line),
             },
-            stages: hits,
+            stages: matched,
             until,
-        };
-        engine.push(hit, &mut |c: Completed| {
-            let idxs = c
-                .events
-                .iter()
-                .filter_map(|e| e.raw.parse::<usize>().ok())
-                .collect();
-            done.push((c.key, idxs));
         });
     }
-    // Sequences stay in completion order (the ordinal of their last event). The
-    // Elasticsearch spec `sequenceWithMoreThan10Results` expects exactly this: its
-    // [16, 60, 66] comes after [59, 61, 65] although event 16 is the oldest of all.
-    done.into_iter()
-        .filter(|(key, idxs)| {
-            positive.len() == stages || !has_missing(rule, events, &missing, maxspan, key, idxs)
-        })
-        .map(|(key, idxs)| {
-            let mut it = idxs.iter();
-            let evs = (0..stages)
-                .map(|i| {
-                    if rule.is_missing_stage(i) {
-                        None
-                    } else {
-                        it.next().map(|&x| events[x].2.to_string())
-                    }
-                })
-                .collect();
-            BatchMatch {
-                events: evs,
-                keys: key_strings(&key),
-            }
-        })
-        .collect()
+    out
 }
 
-/// Whether a completed sequence (its positive events `idxs`) is discarded by its missing-event
-/// stages. Times compare in milliseconds, strictly, as Elasticsearch's range queries do.
-fn has_missing(
-    rule: &Interpreted,
-    events: &[Event<'_>],
-    missing: &[Vec<(i64, Vec<Key>)>],
-    maxspan: Option<u64>,
-    key: &Key,
-    idxs: &[usize],
-) -> bool {
-    let stages = missing.len();
-    let ms = |idx: usize| events[idx].0.timestamp.div_euclid(1_000_000);
-    // Positive stage → its event's time.
-    let mut at: Vec<Option<i64>> = vec![None; stages];
-    let mut it = idxs.iter();
-    for (i, slot) in at.iter_mut().enumerate() {
-        if !rule.is_missing_stage(i) {
-            *slot = it.next().map(|&x| ms(x));
-        }
+fn batch_match(r: BatchResult) -> BatchMatch {
+    BatchMatch {
+        events: r
+            .events
+            .into_iter()
+            .map(|e| e.map(|e| e.raw.to_string()))
+            .collect(),
+        keys: key_strings(&r.key),
     }
-    let (Some(first), Some(last)) = (
-        at.iter().flatten().next().copied(),
-        at.iter().flatten().last().copied(),
-    ) else {
-        return false;
-    };
-    let exceeds = |from: Option<i64>, to: Option<i64>| match (from, to, maxspan) {
-        (Some(f), Some(t), Some(span)) => {
-            i128::from(t - f) * 1_000_000 > i128::from(span) && span > 0
-        }
-        (Some(_), Some(_), None) => false,
-        _ => true,
-    };
-    let (mut last_leading, mut first_trailing): (Option<i64>, Option<i64>) = (None, None);
-    for i in (0..stages).filter(|&i| rule.is_missing_stage(i)) {
-        let prev = at[..i].iter().rev().flatten().next().copied();
-        let next = at[i + 1..].iter().flatten().next().copied();
-        let times = missing[i]
-            .iter()
-            .filter(|(_, keys)| keys.contains(key))
-            .map(|(t, _)| *t);
-        match (prev, next) {
-            (None, _) => {
-                if let Some(t) = times.filter(|&t| t < first).max() {
-                    last_leading = Some(last_leading.map_or(t, |l| l.max(t)));
-                }
-            }
-            (_, None) => {
-                if let Some(t) = times.filter(|&t| t > last).min() {
-                    first_trailing = Some(first_trailing.map_or(t, |f| f.min(t)));
-                }
-            }
-            (Some(p), Some(n)) => {
-                if times.into_iter().any(|t| p < t && t < n) {
-                    return true;
-                }
-            }
-        }
-    }
-    let leading_stage = rule.is_missing_stage(0);
-    let trailing_stage = rule.is_missing_stage(stages - 1);
-    let kept = (first_trailing.is_none() && last_leading.is_none())
-        || (last_leading.is_none() && leading_stage)
-        || (first_trailing.is_none() && trailing_stage)
-        || (leading_stage && trailing_stage && exceeds(last_leading, first_trailing))
-        || (leading_stage && !trailing_stage && exceeds(last_leading, Some(last)))
-        || (!leading_stage && trailing_stage && exceeds(Some(first), first_trailing));
-    !kept
+}
+
+/// Sequences over time-ordered `events` (missing-event stages checked at the end), in
+/// completion order: the Elasticsearch spec `sequenceWithMoreThan10Results` expects exactly
+/// this (its [16, 60, 66] comes after [59, 61, 65] although event 16 is the oldest of all).
+fn sequences(rule: &Interpreted, spec: &SeqSpec, events: &[Event<'_>]) -> Vec<BatchMatch> {
+    let hits = hits(rule, events, spec.stages.len());
+    batch::sequences(spec, hits)
+        .into_iter()
+        .map(batch_match)
+        .collect()
 }
 
 /// A join-key value's place in a composite aggregation's ascending order.
@@ -341,27 +232,12 @@ fn sort_value<'a>(ty: Option<&FieldType>, v: &'a Option<Box<str>>) -> SortValue<
     }
 }
 
-/// `sample`: per join key, up to `per_key` samples of distinct events, keys in ascending order.
+/// `sample`: per join key, up to `per_key` samples of distinct events, keys in ascending order
+/// by the key fields' mapped types.
 fn samples(rule: &Interpreted, events: &[Event<'_>], per_key: usize) -> Vec<BatchMatch> {
     let Shape::Sequence(spec) = rule.shape() else {
         return Vec::new();
     };
-    let stages = spec.stages.len();
-    // Key → per stage, the matching events in index order.
-    let mut groups: HashMap<Key, Vec<Vec<usize>>> = HashMap::new();
-    for (idx, (_, doc, _)) in events.iter().enumerate() {
-        let mask = rule.eval(doc);
-        for i in (0..stages).filter(|&i| mask & (1 << i) != 0) {
-            for key in rule.keys(doc, Some(i)) {
-                let lists = groups
-                    .entry(key)
-                    .or_insert_with(|| vec![Vec::new(); stages]);
-                if !lists[i].contains(&idx) {
-                    lists[i].push(idx);
-                }
-            }
-        }
-    }
     let types: Vec<Option<&FieldType>> = spec
         .stages
         .first()
@@ -376,12 +252,7 @@ fn samples(rule: &Interpreted, events: &[Event<'_>], per_key: usize) -> Vec<Batc
                 .collect()
         })
         .unwrap_or_default();
-    let mut keys: Vec<&Key> = groups
-        .iter()
-        .filter(|(_, lists)| lists.iter().all(|l| !l.is_empty()))
-        .map(|(k, _)| k)
-        .collect();
-    keys.sort_by(|a, b| {
+    let order = |a: &Key, b: &Key| {
         a.iter()
             .zip(b.iter())
             .enumerate()
@@ -393,49 +264,10 @@ fn samples(rule: &Interpreted, events: &[Event<'_>], per_key: usize) -> Vec<Batc
             })
             .find(|o| *o != Ordering::Equal)
             .unwrap_or(Ordering::Equal)
-    });
-    // Elasticsearch asks each stage for `stages + per_key - 1` events of the key: enough for
-    // `per_key` samples of distinct events.
-    let fetch = (stages + per_key).saturating_sub(1);
-    let mut out = Vec::new();
-    for key in keys {
-        let lists: Vec<&[usize]> = groups[key]
-            .iter()
-            .map(|l| &l[..l.len().min(fetch)])
-            .collect();
-        let mut found = Vec::new();
-        pick(&lists, &mut Vec::new(), per_key, &mut found);
-        for sample in found {
-            out.push(BatchMatch {
-                events: sample
-                    .iter()
-                    .map(|&x| Some(events[x].2.to_string()))
-                    .collect(),
-                keys: key_strings(key),
-            });
-        }
-    }
-    out
-}
-
-/// Depth-first choice of one distinct event per stage, collecting up to `max` samples.
-fn pick(lists: &[&[usize]], partial: &mut Vec<usize>, max: usize, found: &mut Vec<Vec<usize>>) {
-    let Some(list) = lists.get(partial.len()) else {
-        return;
     };
-    for &e in *list {
-        if found.len() >= max {
-            return;
-        }
-        if partial.contains(&e) {
-            continue;
-        }
-        partial.push(e);
-        if partial.len() == lists.len() {
-            found.push(partial.clone());
-        } else {
-            pick(lists, partial, max, found);
-        }
-        partial.pop();
-    }
+    let hits = hits(rule, events, spec.stages.len());
+    batch::samples(spec, &hits, per_key, order)
+        .into_iter()
+        .map(batch_match)
+        .collect()
 }

@@ -136,29 +136,23 @@ fn unsupported_constructs_are_load_errors() {
     }
 }
 
+/// Missing-event sequences and samples need the whole input: a rule file has them answered
+/// when the input ends (`eql_runtime::batch`), like any other rule file.
 #[test]
-fn missing_events_and_samples_are_batch_only() {
-    for (q, what) in [
-        (
-            "sequence with maxspan=1s [process where true] ![file where true]",
-            "missing-event",
-        ),
-        (
-            "sample by h [process where true] [file where true]",
-            "sample",
-        ),
+fn missing_events_and_samples_are_answered_at_the_end() {
+    use eql_runtime::rule::Shape;
+    for q in [
+        "sequence with maxspan=1s [process where true] ![file where true]",
+        "sample by h [process where true] [file where true]",
     ] {
-        // A query runs them over a whole batch (`run_batch`) ...
-        let rule = Interpreted::from_query(q).unwrap_or_else(|e| panic!("{q}: {e}"));
-        assert!(rule.batch_only().is_some_and(|w| w.contains(what)), "{q}");
-        // ... but a rule file is for the streaming detector, which cannot.
-        let err = Interpreted::from_file("r.eql", q)
-            .err()
-            .unwrap_or_else(|| panic!("rule file accepted {q}"));
-        assert!(err.contains("batch mode"), "{q}: {err}");
+        let rule = Interpreted::from_file("r.eql", q).unwrap_or_else(|e| panic!("{q}: {e}"));
+        let Shape::Sequence(spec) = rule.shape() else {
+            panic!("{q}: not laid out as stages");
+        };
+        assert!(spec.is_batch(), "{q}");
     }
     let plain = Interpreted::from_query("sequence [process where true] [file where true]");
-    assert!(plain.is_ok_and(|r| r.batch_only().is_none()));
+    assert!(plain.is_ok_and(|r| matches!(r.shape(), Shape::Sequence(s) if !s.is_batch())));
 }
 
 #[test]

@@ -49,6 +49,9 @@ pub struct Config {
     /// It applies only with an unbounded `lateness_nanos` (`u64::MAX`): with a finite one, every
     /// line's timestamp moves the clock that decides what is late, so every line is decoded.
     pub prefilter: bool,
+    /// Samples per join key a `sample` rule reports at most (Elasticsearch's
+    /// `max_samples_per_key`, 1 by default).
+    pub max_samples_per_key: usize,
 }
 
 impl Default for Config {
@@ -61,6 +64,7 @@ impl Default for Config {
             jump_confirmations: 64,
             max_future_events: 100_000,
             prefilter: true,
+            max_samples_per_key: 1,
         }
     }
 }
@@ -161,6 +165,8 @@ pub struct RuleStats {
     pub suppressed: u64,
     /// Results a `| head` or `| tail` pipe left out.
     pub piped_out: u64,
+    /// Hits of a missing-event or `sample` rule not kept: the state budget was full.
+    pub batch_dropped: u64,
     /// The sequence engine's counters.
     pub seq: SeqStats,
 }
@@ -264,11 +270,32 @@ impl From<Box<dyn ValueRule>> for AnyRule {
 struct RuleSlot {
     rule: AnyRule,
     seq: Option<(&'static SeqSpec, SequenceEngine)>,
+    /// A missing-event sequence or `sample`: its hits, answered when the input ends.
+    batch: Option<Batch>,
     /// The query's `head`/`tail` pipes, with what each has passed or holds.
     pipes: Vec<PipeState>,
     interval_nanos: i64,
     cap_bucket: i64,
     cap_count: u32,
+}
+
+/// The hits of a rule that needs the whole input ([`crate::batch`]).
+struct Batch {
+    spec: &'static SeqSpec,
+    hits: Vec<Hit>,
+    /// Bytes held by `hits`, charged like the reorder buffer's.
+    bytes: usize,
+}
+
+impl RuleSlot {
+    /// The sequence or sample layout, if the rule has one.
+    fn spec(&self) -> Option<&'static SeqSpec> {
+        match (&self.seq, &self.batch) {
+            (Some((spec, _)), _) => Some(spec),
+            (_, Some(b)) => Some(b.spec),
+            _ => None,
+        }
+    }
 }
 
 /// One line, decoded and evaluated but not yet applied to the detector's state.
@@ -332,10 +359,13 @@ struct Buffered {
 
 /// What a buffered hit costs: its document, its keys, and bookkeeping.
 fn hit_bytes(hit: &RuleHit) -> usize {
-    let hit = match hit {
-        RuleHit::Event(raw) => return raw.len() + 128,
-        RuleHit::Seq(hit) => hit,
-    };
+    match hit {
+        RuleHit::Event(raw) => raw.len() + 128,
+        RuleHit::Seq(hit) => seq_hit_bytes(hit),
+    }
+}
+
+fn seq_hit_bytes(hit: &Hit) -> usize {
     let keys: usize = hit
         .stages
         .iter()
@@ -381,6 +411,8 @@ pub struct Detector {
     held_future: usize,
     prefilter: Option<Prefilter>,
     prefilter_use: PrefilterUse,
+    /// Every rule is a `sample`: lines need no timestamp.
+    samples_only: bool,
 }
 
 impl PrefilterUse {
@@ -405,28 +437,31 @@ impl Detector {
         let mut slots = Vec::with_capacity(rules.len());
         for rule in rules {
             let meta = rule.meta();
-            let seq = match rule.shape() {
-                Shape::Event => None,
+            let (seq, batch) = match rule.shape() {
+                Shape::Event => (None, None),
+                Shape::Sequence(spec) if spec.is_batch() => (
+                    None,
+                    Some(Batch {
+                        spec,
+                        hits: Vec::new(),
+                        bytes: 0,
+                    }),
+                ),
                 Shape::Sequence(spec) => {
-                    if spec.stages.iter().any(|s| s.missing) {
-                        return Err(SetupError(format!(
-                            "rule `{}`: missing-event stages `![…]` are not supported yet",
-                            meta.name
-                        )));
-                    }
                     // Three quarters of the budget for pending sequences, one for the reorder buffer.
                     let engine = SequenceEngine::new(
                         spec.stages.len(),
                         spec.maxspan_nanos,
                         cfg.max_state_bytes - cfg.max_state_bytes / 4,
                     );
-                    Some((spec, engine))
+                    (Some((spec, engine)), None)
                 }
             };
             let pipes = rule.pipes().iter().map(PipeState::new).collect();
             slots.push(RuleSlot {
                 rule,
                 seq,
+                batch,
                 pipes,
                 interval_nanos: parse_interval(meta.interval).unwrap_or(300_000_000_000),
                 cap_bucket: i64::MIN,
@@ -440,6 +475,10 @@ impl Detector {
         } else {
             None
         };
+        let samples_only = !slots.is_empty()
+            && slots
+                .iter()
+                .all(|s| s.batch.as_ref().is_some_and(|b| b.spec.sample));
         let stats = Stats {
             rules: vec![RuleStats::default(); slots.len()],
             ..Stats::default()
@@ -458,6 +497,7 @@ impl Detector {
             held_future: 0,
             prefilter,
             prefilter_use: PrefilterUse::probing(),
+            samples_only,
         })
     }
 
@@ -554,6 +594,15 @@ impl Detector {
         }
     }
 
+    /// A line's timestamp; when every rule is a `sample` (which neither orders nor spans), a
+    /// line without one still takes part, at time 0.
+    fn untimed_ok(&self, ts: Result<i64, SkipReason>) -> Result<i64, SkipReason> {
+        match ts {
+            Err(SkipReason::MissingTimestamp) if self.samples_only => Ok(0),
+            other => other,
+        }
+    }
+
     fn decide(&self, doc: &mut Doc, line: &[u8], probe: bool) -> Result<Decision, SkipReason> {
         // The decoder strips one leading BOM itself; the other paths see the line without it.
         let framed = line.strip_suffix(b"\r").unwrap_or(line);
@@ -579,16 +628,19 @@ impl Detector {
                         .map_err(|e| SkipReason::from_line_error(e.reason()))?;
                     let ts = match timestamp {
                         Some(ts) => ts,
-                        None => *timestamp.insert(read_timestamp(&ev, rule.schema().timestamp)?),
+                        None => {
+                            let ts = read_timestamp(&ev, rule.schema().timestamp);
+                            *timestamp.insert(self.untimed_ok(ts)?)
+                        }
                     };
                     tiebreaker = tiebreaker.or_else(|| rule.tiebreaker(&ev));
                     let mask = rule.eval(&ev);
                     if mask == 0 {
                         continue;
                     }
-                    let hit = match &slot.seq {
+                    let hit = match slot.spec() {
                         None => (Some(RuleHit::Event(Arc::from(ev.raw()))), 0),
-                        Some((spec, _)) => {
+                        Some(spec) => {
                             let (hit, dropped) =
                                 build_hit(spec, mask, ts, ev.raw(), |i| stage_keys(i, spec, &ev));
                             (hit.map(RuleHit::Seq), dropped)
@@ -604,10 +656,14 @@ impl Detector {
                     let ts = match timestamp {
                         Some(ts) => ts,
                         None => {
-                            let text = rule.timestamp(doc).ok_or(SkipReason::MissingTimestamp)?;
-                            let ts = parse_timestamp(crate::event::Value::Str(&text))
-                                .map_err(|_| SkipReason::InvalidTimestamp)?;
-                            *timestamp.insert(ts)
+                            let ts = rule
+                                .timestamp(doc)
+                                .ok_or(SkipReason::MissingTimestamp)
+                                .and_then(|text| {
+                                    parse_timestamp(crate::event::Value::Str(&text))
+                                        .map_err(|_| SkipReason::InvalidTimestamp)
+                                });
+                            *timestamp.insert(self.untimed_ok(ts)?)
                         }
                     };
                     tiebreaker = tiebreaker.or_else(|| rule.tiebreaker(doc));
@@ -616,9 +672,9 @@ impl Detector {
                         continue;
                     }
                     let raw = line_text(line);
-                    let hit = match &slot.seq {
+                    let hit = match slot.spec() {
                         None => (Some(RuleHit::Event(Arc::from(raw))), 0),
-                        Some((spec, _)) => {
+                        Some(spec) => {
                             let (hit, dropped) = build_hit(spec, mask, ts, raw, |i| {
                                 let keys = rule.keys(doc, i);
                                 (!keys.is_empty()).then_some(keys)
@@ -698,7 +754,20 @@ impl Detector {
                 RuleHit::Event(raw) => self.buffer_hit(m.rule, ordinal, RuleHit::Event(raw)),
                 RuleHit::Seq(mut hit) => {
                     hit.event.ordinal = ordinal;
-                    self.buffer_hit(m.rule, ordinal, RuleHit::Seq(hit));
+                    match &mut self.rules[m.rule].batch {
+                        Some(batch) => {
+                            // Held until the input ends; past the budget, new hits are dropped
+                            // and counted (the answer is then incomplete, and says so).
+                            let bytes = seq_hit_bytes(&hit);
+                            if batch.bytes + bytes > self.cfg.max_state_bytes {
+                                rstats.batch_dropped += 1;
+                            } else {
+                                batch.bytes += bytes;
+                                batch.hits.push(hit);
+                            }
+                        }
+                        None => self.buffer_hit(m.rule, ordinal, RuleHit::Seq(hit)),
+                    }
                 }
             }
         }
@@ -832,10 +901,44 @@ impl Detector {
         }
     }
 
-    /// End of input: releases everything still buffered, then what `| tail` pipes hold.
+    /// End of input: releases everything still buffered, answers the rules that need the whole
+    /// input, then writes what `| tail` pipes hold.
     pub fn finish(&mut self, out: &mut impl FnMut(Alert)) {
         self.release(true, out);
         self.held_future = 0;
+        for (slot, rstats) in self.rules.iter_mut().zip(&mut self.stats.rules) {
+            let Some(batch) = slot.batch.take() else {
+                continue;
+            };
+            let spec = batch.spec;
+            let results = if spec.sample {
+                let per_key = self.cfg.max_samples_per_key;
+                crate::batch::samples(spec, &batch.hits, per_key, crate::batch::key_order)
+            } else {
+                crate::batch::sequences(spec, batch.hits)
+            };
+            for r in results {
+                let keys = key_names(spec, slot.rule.field_names(), &r.key);
+                let events = r
+                    .events
+                    .into_iter()
+                    .enumerate()
+                    .filter_map(|(stage, e)| {
+                        e.map(|e| AlertEvent {
+                            timestamp_nanos: e.ordinal.timestamp,
+                            raw: e.raw,
+                            stage,
+                        })
+                    })
+                    .collect();
+                let alert = Alert {
+                    rule: slot.rule.meta(),
+                    keys,
+                    events,
+                };
+                emit(slot, rstats, &self.cfg, alert, out);
+            }
+        }
         for (slot, rstats) in self.rules.iter_mut().zip(&mut self.stats.rules) {
             for i in 0..slot.pipes.len() {
                 let held = match &mut slot.pipes[i] {
@@ -1052,15 +1155,7 @@ fn to_alert(
     fields: &'static [&'static str],
     c: Completed,
 ) -> Alert {
-    let key_fields = spec.stages.first().map_or(&[][..], |s| s.keys);
-    let keys = key_fields
-        .iter()
-        .zip(c.key.iter())
-        .map(|(kf, v)| {
-            let name = fields.get(kf.field as usize).copied().unwrap_or("?");
-            (name, v.as_deref().map(str::to_owned))
-        })
-        .collect();
+    let keys = key_names(spec, fields, &c.key);
     let events = c
         .events
         .into_iter()
@@ -1076,6 +1171,23 @@ fn to_alert(
         keys,
         events,
     }
+}
+
+/// A join key with the names of its fields (the first stage's key fields).
+fn key_names(
+    spec: &SeqSpec,
+    fields: &'static [&'static str],
+    key: &Key,
+) -> Vec<(&'static str, Option<String>)> {
+    let key_fields = spec.stages.first().map_or(&[][..], |s| s.keys);
+    key_fields
+        .iter()
+        .zip(key.iter())
+        .map(|(kf, v)| {
+            let name = fields.get(kf.field as usize).copied().unwrap_or("?");
+            (name, v.as_deref().map(str::to_owned))
+        })
+        .collect()
 }
 
 fn event_alert(rule: &'static RuleMeta, timestamp: i64, raw: Arc<str>) -> Alert {

@@ -45,6 +45,7 @@
 
 #![deny(missing_docs)]
 
+pub mod batch;
 pub mod detector;
 pub mod event;
 pub mod json;

@@ -177,6 +177,16 @@ pub struct SeqSpec {
     pub stages: &'static [StageSpec],
     /// `until`, if any.
     pub until: Option<StageSpec>,
+    /// A `sample`: unordered stages sharing a join key (see [`crate::batch`]).
+    pub sample: bool,
+}
+
+impl SeqSpec {
+    /// Whether the answer needs the whole input ([`crate::batch`]): a `sample`, or a sequence
+    /// with missing-event stages.
+    pub fn is_batch(&self) -> bool {
+        self.sample || self.stages.iter().any(|s| s.missing)
+    }
 }
 
 /// One stage of a sequence.

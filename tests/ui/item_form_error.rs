@@ -1,5 +1,5 @@
-eql_macro::eql_rule!(pub struct Sampled = "tests/ui/rules/sample.eql");
+eql_macro::eql_rule!(pub struct Broken = "tests/ui/rules/bad_ip.eql");
 
 fn main() {
-    let _ = Sampled;
+    let _ = Broken;
 }

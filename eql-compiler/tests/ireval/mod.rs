@@ -116,6 +116,7 @@ impl IrRule {
                 maxspan_nanos,
                 stages,
                 until,
+                sample,
             } => {
                 let spec = |keys: &[(usize, bool)], missing: bool| StageSpec {
                     keys: Box::leak(
@@ -139,6 +140,7 @@ impl IrRule {
                             .into_boxed_slice(),
                     ),
                     until: until.as_ref().map(|u| spec(&u.keys, u.missing)),
+                    sample: *sample,
                 })
             }
         };

@@ -1,3 +1,0 @@
-fn main() {
-    let _rule = eql_macro::eql_rule!("tests/ui/rules/sample.eql");
-}

@@ -17,6 +17,9 @@ struct Spec {
     mappings: &'static [&'static str],
     id: &'static str,
     tiebreaker: Option<&'static str>,
+    /// Results returned at most unless a query sets `size` (the Elasticsearch harness asks
+    /// for 50; the Python engine has no limit).
+    size: i64,
 }
 
 const SAMPLES: &[&str] = &[
@@ -39,6 +42,7 @@ const SPECS: &[Spec] = &[
         mappings: &["data/endgame-140.mapping"],
         id: "serial_event_id",
         tiebreaker: Some("serial_event_id"),
+        size: 50,
     },
     Spec {
         file: "additional_test_queries.toml",
@@ -46,6 +50,7 @@ const SPECS: &[Spec] = &[
         mappings: &["data/endgame-140.mapping"],
         id: "serial_event_id",
         tiebreaker: Some("serial_event_id"),
+        size: 50,
     },
     Spec {
         file: "test_queries_date.toml",
@@ -53,6 +58,7 @@ const SPECS: &[Spec] = &[
         mappings: &["data/endgame-140.mapping"],
         id: "serial_event_id",
         tiebreaker: Some("serial_event_id"),
+        size: 50,
     },
     Spec {
         file: "test_extra.toml",
@@ -60,6 +66,7 @@ const SPECS: &[Spec] = &[
         mappings: &["data/extra.mapping"],
         id: "sequence",
         tiebreaker: Some("sequence"),
+        size: 50,
     },
     Spec {
         file: "test_missing_events.toml",
@@ -67,6 +74,7 @@ const SPECS: &[Spec] = &[
         mappings: &["data/missing-events.mapping"],
         id: "sequence",
         tiebreaker: Some("sequence"),
+        size: 50,
     },
     Spec {
         file: "test_sample.toml",
@@ -74,6 +82,17 @@ const SPECS: &[Spec] = &[
         mappings: SAMPLE_MAPPINGS,
         id: "id",
         tiebreaker: None,
+        size: 50,
+    },
+    // Python eql 1.0.1's suite over the same dataset; its queries have no names (numbered
+    // `q1`… in file order), and those the front end rejects are not Elasticsearch's dialect.
+    Spec {
+        file: "../eql-pypi-1.0.1/test_queries.toml",
+        data: ENDGAME,
+        mappings: &["data/endgame-140.mapping"],
+        id: "serial_event_id",
+        tiebreaker: Some("serial_event_id"),
+        size: i64::MAX,
     },
     Spec {
         file: "test_sample_multi.toml",
@@ -81,6 +100,7 @@ const SPECS: &[Spec] = &[
         mappings: &["data/sample-multi.mapping"],
         id: "id",
         tiebreaker: None,
+        size: 50,
     },
 ];
 
@@ -126,7 +146,8 @@ fn main() {
             .iter()
             .enumerate()
         {
-            let name = q["name"].as_str().expect("name");
+            let numbered = format!("q{}", qi + 1);
+            let name = q.get("name").and_then(|n| n.as_str()).unwrap_or(&numbered);
             let query = q["query"].as_str().expect("query").trim();
             let ids = |v: &toml::Value| -> String {
                 let list: Vec<String> = v
@@ -164,7 +185,12 @@ fn main() {
                 .map(|t| format!("tiebreaker_field = {t:?}\n"))
                 .unwrap_or_default();
             let text = format!("/*\n[rule]\nname = {name:?}\n{tiebreaker}*/\n{query}\n");
-            let size = q.get("size").and_then(|v| v.as_integer()).unwrap_or(50);
+            let size = q
+                .get("size")
+                .and_then(|v| v.as_integer())
+                .unwrap_or(spec.size);
+            let size = format!("{size}_usize");
+            let portable = eql_syntax::parse(query).is_ok();
             let per_key = q
                 .get("max_samples_per_key")
                 .and_then(|v| v.as_integer())
@@ -188,7 +214,7 @@ fn main() {
             };
             let _ = writeln!(
                 suites,
-                "        Case {{ name: {name:?}, query: {query:?}, expected: &[{}], join_keys: {join_keys}, size: {size}, max_samples_per_key: {per_key}, rule: {rule} }},",
+                "        Case {{ name: {name:?}, query: {query:?}, expected: &[{}], join_keys: {join_keys}, size: {size}, portable: {portable}, max_samples_per_key: {per_key}, rule: {rule} }},",
                 alternatives.join(", ")
             );
         }

@@ -358,34 +358,9 @@ fn python_suite() -> Vec<(String, String, Outcome)> {
     out
 }
 
-const PY_CASE: &str = "Python eql compares strings case-insensitively; an Elasticsearch range \
-                       on a keyword is case-sensitive";
-const PY_WILDCARD_EQ: &str = "Python eql's `==` treats `*` as a wildcard; Elasticsearch's `==` is \
-                              exact (wildcards need `:` or `like`)";
-const PY_NULL_NOT: &str = "Python eql: a comparison with a missing field is null, also under \
-                           `not`/`!=`; Elasticsearch: `!=`/`not` on a missing field is true \
-                           (must_not)";
-const PY_BETWEEN_CASE: &str = "Python eql's `between` is case-insensitive; Elasticsearch's is \
-                               case-sensitive (`between~` is not)";
-
-/// Queries Elasticsearch accepts but answers differently: the expected ids are Python eql's.
-const PYTHON_DIALECT: &[(&str, &str)] = &[
-    ("q38", PY_CASE),
-    ("q39", PY_CASE),
-    ("q40", PY_CASE),
-    ("q41", PY_CASE),
-    ("q54", PY_WILDCARD_EQ),
-    ("q55", PY_WILDCARD_EQ),
-    ("q118", PY_NULL_NOT),
-    ("q119", PY_NULL_NOT),
-    ("q122", PY_WILDCARD_EQ),
-    ("q144", PY_WILDCARD_EQ),
-    ("q145", PY_WILDCARD_EQ),
-    ("q146", PY_WILDCARD_EQ),
-    ("q228", PY_BETWEEN_CASE),
-    ("q229", PY_BETWEEN_CASE),
-    ("q232", PY_BETWEEN_CASE),
-];
+/// Queries Elasticsearch accepts but answers differently: the expected ids are Python eql's
+/// (the list, with reasons, is shared with the compiled and command-line suites).
+use eql_conformance::PYTHON_DIALECT;
 
 /// Queries the front end rejects are not portable (not Elasticsearch's dialect) and are
 /// printed with its reason; every other query passes unless [`PYTHON_DIALECT`] lists it.

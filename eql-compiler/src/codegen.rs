@@ -31,6 +31,11 @@ pub fn items(rule: &Rule, meta: &RuleMetadata, text: &MetaText<'_>, ty: &Ident) 
     let lookup = lookup_fn(rule, &p);
     let paths = rule.fields.iter().map(|f| f.path.as_str());
     let ts = field_ident(rule, 0);
+    let nulls = rule.fields.iter().enumerate().filter_map(|(i, f)| {
+        let text = f.null_value.as_deref()?;
+        let id = field_ident(rule, i);
+        Some(quote!((#id, #text)))
+    });
     let matchers = rule.matchers.iter().map(|m| matcher_static(m, &p));
     let stage_fns = rule.stages.iter().enumerate().map(|(i, st)| {
         let name = stage_ident(i);
@@ -141,6 +146,7 @@ pub fn items(rule: &Rule, meta: &RuleMetadata, text: &MetaText<'_>, ty: &Ident) 
             fields: &[#(#paths),*],
             lookup: __lookup,
             timestamp: #ts,
+            null_values: &[#(#nulls),*],
         };
         #(#matchers)*
         #(#consts)*
@@ -333,7 +339,7 @@ fn lookup_fn(rule: &Rule, p: &TokenStream) -> TokenStream {
         let null_value = rule.fields.get(*i).and_then(|f| f.null_value.as_deref());
         match null_value {
             _ if prefixes.contains(path) => quote!(#lit => #p::Lookup::FieldAndPrefix(#id),),
-            Some(text) => quote!(#lit => #p::Lookup::FieldNull(#id, #text),),
+            Some(_) => quote!(#lit => #p::Lookup::FieldNull(#id),),
             None => quote!(#lit => #p::Lookup::Field(#id),),
         }
     });

@@ -51,6 +51,7 @@ static IMDS: Schema = Schema {
     fields: FIELDS,
     lookup: imds_lookup,
     timestamp: 0,
+    null_values: &[],
 };
 
 fn corpus_dir() -> PathBuf {

@@ -31,6 +31,8 @@ pub struct Schema {
     pub lookup: fn(&[u8]) -> Lookup,
     /// The timestamp field (`@timestamp`).
     pub timestamp: FieldId,
+    /// The fields [`Lookup::FieldNull`] names, with the text an explicit `null` is indexed as.
+    pub null_values: &'static [(FieldId, &'static str)],
 }
 
 /// What a path means to a rule.
@@ -44,9 +46,9 @@ pub enum Lookup {
     Field(FieldId),
     /// A read field that is also a prefix of another read field.
     FieldAndPrefix(FieldId),
-    /// A read field whose explicit `null`s are indexed as this text (the mapping's
-    /// `null_value`), as Elasticsearch does.
-    FieldNull(FieldId, &'static str),
+    /// A read field whose explicit `null`s are indexed as a value (the mapping's `null_value`,
+    /// see [`Lookuper::null_value`]), as Elasticsearch does.
+    FieldNull(FieldId),
 }
 
 use crate::json::Kind;
@@ -56,6 +58,12 @@ impl Lookuper for Schema {
     #[inline]
     fn lookup(&self, path: &[u8]) -> Lookup {
         (self.lookup)(path)
+    }
+    fn null_value(&self, field: FieldId) -> Option<&'static str> {
+        self.null_values
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, text)| *text)
     }
     #[inline]
     fn field_count(&self) -> usize {

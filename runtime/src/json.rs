@@ -36,6 +36,10 @@ pub trait Lookuper {
     fn lookup(&self, path: &[u8]) -> Lookup;
     /// How many fields there are; every [`FieldId`] the lookup returns is below this.
     fn field_count(&self) -> usize;
+    /// What an explicit `null` of a [`Lookup::FieldNull`] field is indexed as.
+    fn null_value(&self, _field: FieldId) -> Option<&'static str> {
+        None
+    }
 }
 
 /// Why a line was rejected.
@@ -224,7 +228,7 @@ impl<L: Lookuper + ?Sized> Scanner<'_, '_, L> {
     #[inline(always)]
     fn classify(&self) -> Lookup {
         match self.lk.lookup(self.doc.path.as_bytes()) {
-            Lookup::Field(f) | Lookup::FieldNull(f, _) if usize::from(f) >= self.nfields => {
+            Lookup::Field(f) | Lookup::FieldNull(f) if usize::from(f) >= self.nfields => {
                 Lookup::Miss
             }
             Lookup::FieldAndPrefix(f) if usize::from(f) >= self.nfields => Lookup::Prefix,
@@ -238,7 +242,7 @@ impl<L: Lookuper + ?Sized> Scanner<'_, '_, L> {
         match self.peek() {
             Some(b'"') => {
                 let (s, e, esc) = self.string()?;
-                if let Lookup::Field(f) | Lookup::FieldAndPrefix(f) | Lookup::FieldNull(f, _) = lk {
+                if let Lookup::Field(f) | Lookup::FieldAndPrefix(f) | Lookup::FieldNull(f) = lk {
                     if esc {
                         let a = self.doc.arena.len();
                         decode_into(self.text.get(s..e).unwrap_or(""), &mut self.doc.arena);
@@ -256,25 +260,28 @@ impl<L: Lookuper + ?Sized> Scanner<'_, '_, L> {
             Some(b'[') => self.array(lk, depth)?,
             Some(b'-' | b'0'..=b'9') => {
                 self.number()?;
-                if let Lookup::Field(f) | Lookup::FieldAndPrefix(f) | Lookup::FieldNull(f, _) = lk {
+                if let Lookup::Field(f) | Lookup::FieldAndPrefix(f) | Lookup::FieldNull(f) = lk {
                     self.doc.push(f, Kind::Num, start, self.pos);
                 }
             }
             Some(b't') => {
                 self.literal(b"true")?;
-                if let Lookup::Field(f) | Lookup::FieldAndPrefix(f) | Lookup::FieldNull(f, _) = lk {
+                if let Lookup::Field(f) | Lookup::FieldAndPrefix(f) | Lookup::FieldNull(f) = lk {
                     self.doc.push(f, Kind::Bool, start, self.pos);
                 }
             }
             Some(b'f') => {
                 self.literal(b"false")?;
-                if let Lookup::Field(f) | Lookup::FieldAndPrefix(f) | Lookup::FieldNull(f, _) = lk {
+                if let Lookup::Field(f) | Lookup::FieldAndPrefix(f) | Lookup::FieldNull(f) = lk {
                     self.doc.push(f, Kind::Bool, start, self.pos);
                 }
             }
             Some(b'n') => {
                 self.literal(b"null")?;
-                if let Lookup::FieldNull(f, text) = lk {
+                if let Some((f, text)) = match lk {
+                    Lookup::FieldNull(f) => self.lk.null_value(f).map(|t| (f, t)),
+                    _ => None,
+                } {
                     let a = self.doc.arena.len();
                     self.doc.arena.push_str(text);
                     let b = self.doc.arena.len();

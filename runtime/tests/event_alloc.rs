@@ -40,6 +40,7 @@ static SCHEMA: Schema = Schema {
     fields: &["@timestamp", "process.name", "process.args"],
     lookup,
     timestamp: 0,
+    null_values: &[],
 };
 
 const LINES: &[&[u8]] = &[

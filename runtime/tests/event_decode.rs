@@ -349,6 +349,7 @@ fn static_schema_and_lookup_reference() {
         fields: FIELDS,
         lookup,
         timestamp: 0,
+        null_values: &[],
     };
     for p in [
         "@timestamp",
@@ -397,6 +398,7 @@ fn lookup_out_of_range_ids_are_ignored() {
         fields: &["b.c"],
         lookup,
         timestamp: 0,
+        null_values: &[],
     };
     let mut doc = Doc::new();
     let ev = doc.parse(&s, br#"{"a":1,"b":{"c":2}}"#).unwrap();

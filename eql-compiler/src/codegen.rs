@@ -104,6 +104,7 @@ pub fn items(rule: &Rule, meta: &RuleMetadata, text: &MetaText<'_>, ty: &Ident) 
             }
         }
     });
+    let key_value = date_keys(rule, &p);
     let tiebreaker = rule.tiebreaker.map(|f| {
         let f = field_ident(rule, f);
         quote! {
@@ -170,8 +171,51 @@ pub fn items(rule: &Rule, meta: &RuleMetadata, text: &MetaText<'_>, ty: &Ident) 
             #prefilter
             #pipes
             #tiebreaker
+            #key_value
         }
     }
+}
+
+/// `key_value` for the join-key fields of type `date`: Elasticsearch reports (and matches) their
+/// instants, whatever format each document writes them in.
+fn date_keys(rule: &Rule, p: &TokenStream) -> Option<TokenStream> {
+    let Shape::Sequence {
+        stages,
+        until,
+        sample,
+        ..
+    } = &rule.shape
+    else {
+        return None;
+    };
+    let mut fields: Vec<usize> = stages
+        .iter()
+        .chain(until)
+        .flat_map(|s| s.keys.iter().map(|k| k.0))
+        .filter(|&f| rule.fields.get(f).is_some_and(|x| x.ty == FieldType::Date))
+        .collect();
+    fields.sort_unstable();
+    fields.dedup();
+    if fields.is_empty() {
+        return None;
+    }
+    let arms = fields.iter().map(|&f| {
+        let id = field_ident(rule, f);
+        let formats = rule.fields.get(f).map_or(&[][..], |x| &x.date_formats[..]);
+        quote!(#id => #p::time::date_key(__text, &[#(#formats),*], #sample),)
+    });
+    Some(quote! {
+        fn key_value(
+            &self,
+            __field: #p::FieldId,
+            __text: &str,
+        ) -> ::core::option::Option<::std::string::String> {
+            match __field {
+                #(#arms)*
+                _ => ::core::option::Option::None,
+            }
+        }
+    })
 }
 
 fn script_ident(i: usize) -> Ident {

@@ -44,6 +44,8 @@ pub struct FieldInfo {
     pub ty: FieldType,
     /// The mapping's `null_value`, as text: what an explicit JSON `null` is indexed as.
     pub null_value: Option<String>,
+    /// A `date` field's custom `format`s (Java time patterns), from the mapping.
+    pub date_formats: Vec<String>,
 }
 
 /// How the detector drives the rule.

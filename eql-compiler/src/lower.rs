@@ -96,11 +96,14 @@ impl Lower {
                         Some(t) => mapped_type(t.get(&path)),
                     };
                     let null_value = types.and_then(|t| t.null_text(&path));
+                    let date_formats =
+                        types.map_or_else(Vec::new, |t| t.date_formats(&path).to_vec());
                     fields.push(FieldInfo {
                         const_name: unique(&mut used, const_name(&path)),
                         path,
                         ty,
                         null_value,
+                        date_formats,
                     });
                     fields.len() - 1
                 }

@@ -274,61 +274,9 @@ pub fn parse_instant_with(v: &serde_json::Value, formats: &[String]) -> Option<i
         serde_json::Value::Number(n) => n.to_string(),
         _ => return None,
     };
-    formats.iter().find_map(|f| parse_with_pattern(&text, f))
-}
-
-/// Parses `text` with a Java time pattern made of `y`, `M`, `d`, `H`, `m`, `s`, `S` runs and
-/// literal characters (quoted literals are not supported); the instant is UTC, in nanoseconds.
-fn parse_with_pattern(text: &str, pattern: &str) -> Option<i64> {
-    let (mut y, mut mo, mut d, mut h, mut mi, mut s, mut nanos) = (1970, 1, 1, 0, 0, 0, 0i64);
-    let t: Vec<char> = text.chars().collect();
-    let p: Vec<char> = pattern.chars().collect();
-    let (mut i, mut j) = (0, 0);
-    while j < p.len() {
-        let c = p[j];
-        let run = p[j..].iter().take_while(|&&x| x == c).count();
-        if c.is_ascii_alphabetic() {
-            let digits: String = t[i.min(t.len())..]
-                .iter()
-                .take(if run >= 2 || c == 'S' { run.max(2) } else { 9 })
-                .take_while(|ch| ch.is_ascii_digit())
-                .collect();
-            if digits.is_empty() {
-                return None;
-            }
-            let n: i64 = digits.parse().ok()?;
-            match c {
-                'y' | 'u' => y = n,
-                'M' => mo = n,
-                'd' => d = n,
-                'H' => h = n,
-                'm' => mi = n,
-                's' => s = n,
-                'S' => nanos = n * 10i64.pow(9u32.saturating_sub(digits.len() as u32)),
-                _ => return None,
-            }
-            i += digits.chars().count();
-        } else {
-            for _ in 0..run {
-                if t.get(i) != Some(&c) {
-                    return None;
-                }
-                i += 1;
-            }
-        }
-        j += run;
-    }
-    if i != t.len()
-        || !(1..=12).contains(&mo)
-        || !(1..=31).contains(&d)
-        || h > 23
-        || mi > 59
-        || s > 60
-    {
-        return None;
-    }
-    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s;
-    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+    formats
+        .iter()
+        .find_map(|f| eql_runtime::time::parse_with_pattern(&text, f))
 }
 
 /// Orders two values of a `version` field as Elasticsearch does: valid versions

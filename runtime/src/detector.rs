@@ -641,8 +641,9 @@ impl Detector {
                     let hit = match slot.spec() {
                         None => (Some(RuleHit::Event(Arc::from(ev.raw()))), 0),
                         Some(spec) => {
-                            let (hit, dropped) =
-                                build_hit(spec, mask, ts, ev.raw(), |i| stage_keys(i, spec, &ev));
+                            let (hit, dropped) = build_hit(spec, mask, ts, ev.raw(), |i| {
+                                stage_keys(i, spec, &ev, rule.as_ref())
+                            });
                             (hit.map(RuleHit::Seq), dropped)
                         }
                     };
@@ -964,7 +965,12 @@ fn read_timestamp(ev: &Event<'_>, field: crate::event::FieldId) -> Result<i64, S
 
 /// The join keys of one stage (`None`: of `until`): the cartesian product of each key field's
 /// distinct values. `None` when a non-optional key has no value (Elasticsearch drops such events).
-fn stage_keys(stage: Option<usize>, spec: &SeqSpec, ev: &Event<'_>) -> Option<Vec<Key>> {
+fn stage_keys(
+    stage: Option<usize>,
+    spec: &SeqSpec,
+    ev: &Event<'_>,
+    rule: &dyn Rule,
+) -> Option<Vec<Key>> {
     let stage = match stage {
         Some(i) => spec.stages.get(i)?,
         None => spec.until.as_ref()?,
@@ -973,8 +979,12 @@ fn stage_keys(stage: Option<usize>, spec: &SeqSpec, ev: &Event<'_>) -> Option<Ve
     for kf in stage.keys {
         let mut values: Vec<KeyValue> = Vec::new();
         for text in ev.texts(kf.field) {
-            if !values.iter().any(|v| v.as_deref() == Some(text)) {
-                values.push(Some(Box::from(text)));
+            let value: Box<str> = match rule.key_value(kf.field, text) {
+                Some(v) => v.into_boxed_str(),
+                None => Box::from(text),
+            };
+            if !values.iter().any(|v| v.as_deref() == Some(&*value)) {
+                values.push(Some(value));
             }
         }
         if values.is_empty() {

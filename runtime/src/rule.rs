@@ -32,6 +32,12 @@ pub trait Rule: Send + Sync {
     fn tiebreaker(&self, _ev: &Event<'_>) -> Option<i64> {
         None
     }
+
+    /// A join-key value as Elasticsearch reports it, when that is not the value's text (a
+    /// `date` field's keys are instants); `None` keeps the text.
+    fn key_value(&self, _field: FieldId, _text: &str) -> Option<String> {
+        None
+    }
 }
 
 /// A rule evaluated over a whole parsed document rather than generated matchers: the run-time

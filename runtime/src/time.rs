@@ -90,6 +90,89 @@ pub fn cmp_text(value: &str, constant: &str) -> Option<std::cmp::Ordering> {
     Some(v.cmp(&c))
 }
 
+/// Parses `text` with a Java time pattern made of `y`, `M`, `d`, `H`, `m`, `s`, `S` runs and
+/// literal characters (a mapping's custom `format`, such as `dd-MM-yyyy`; quoted literals are not
+/// supported); the instant is UTC, in nanoseconds.
+///
+/// ```
+/// use eql_runtime::time::{parse_str, parse_with_pattern};
+/// assert_eq!(parse_with_pattern("17-12-2022", "dd-MM-yyyy"), parse_str(b"2022-12-17").ok());
+/// assert_eq!(parse_with_pattern("2022-12-17", "dd-MM-yyyy"), None);
+/// ```
+pub fn parse_with_pattern(text: &str, pattern: &str) -> Option<i64> {
+    let (mut y, mut mo, mut d, mut h, mut mi, mut s, mut nanos) = (1970i64, 1, 1, 0, 0, 0, 0i64);
+    let t: Vec<char> = text.chars().collect();
+    let p: Vec<char> = pattern.chars().collect();
+    let (mut i, mut j) = (0, 0);
+    while j < p.len() {
+        let c = p[j];
+        let run = p[j..].iter().take_while(|&&x| x == c).count();
+        if c.is_ascii_alphabetic() {
+            let digits: String = t[i.min(t.len())..]
+                .iter()
+                .take(if run >= 2 || c == 'S' { run.max(2) } else { 9 })
+                .take_while(|ch| ch.is_ascii_digit())
+                .collect();
+            if digits.is_empty() {
+                return None;
+            }
+            let n: i64 = digits.parse().ok()?;
+            match c {
+                'y' | 'u' => y = n,
+                'M' => mo = n,
+                'd' => d = n,
+                'H' => h = n,
+                'm' => mi = n,
+                's' => s = n,
+                'S' => nanos = n * 10i64.pow(9u32.saturating_sub(digits.len() as u32)),
+                _ => return None,
+            }
+            i += digits.chars().count();
+        } else {
+            for _ in 0..run {
+                if t.get(i) != Some(&c) {
+                    return None;
+                }
+                i += 1;
+            }
+        }
+        j += run;
+    }
+    if i != t.len()
+        || !(1..=12).contains(&mo)
+        || !(1..=31).contains(&d)
+        || h > 23
+        || mi > 59
+        || s > 60
+    {
+        return None;
+    }
+    let days = days_from_civil(y, u32::try_from(mo).ok()?, u32::try_from(d).ok()?);
+    let secs = days * 86_400 + h * 3600 + mi * 60 + s;
+    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+}
+
+/// A join-key value of a `date` field as Elasticsearch reports it: the instant (parsed with
+/// the field's custom `formats`, else as a timestamp) as epoch milliseconds in a `sample`, as
+/// RFC 3339 with milliseconds in a sequence. `None` when the text is not a date.
+pub fn date_key(text: &str, formats: &[&str], sample: bool) -> Option<String> {
+    let nanos = if formats.is_empty() {
+        parse_str(text.as_bytes()).ok()?
+    } else {
+        formats.iter().find_map(|f| parse_with_pattern(text, f))?
+    };
+    let ms = nanos.div_euclid(1_000_000);
+    if sample {
+        return Some(ms.to_string());
+    }
+    // `…T00:00:00.000000000Z` → `…T00:00:00.000Z`.
+    let iso = rfc3339_nanos(ms * 1_000_000);
+    Some(match iso.len().checked_sub(7) {
+        Some(cut) => format!("{}Z", &iso[..cut]),
+        None => iso,
+    })
+}
+
 /// Parses the text of a timestamp: a date first, epoch millis second (as ES's default format).
 pub fn parse_str(s: &[u8]) -> Result<i64, TimestampError> {
     match parse_date(s) {

@@ -379,9 +379,20 @@ impl IrRule {
         let mut keys: Vec<Vec<KeyValue>> = vec![Vec::new()];
         for kf in st.keys {
             let mut values: Vec<KeyValue> = Vec::new();
+            // Codegen's `key_value`: a `date` key is its instant (`time::date_key`).
+            let info = self.ir.fields.get(usize::from(kf.field));
             for text in ev.texts(kf.field) {
-                if !values.iter().any(|v| v.as_deref() == Some(text)) {
-                    values.push(Some(Box::from(text)));
+                let value: Box<str> = match info.filter(|f| f.ty == FieldType::Date) {
+                    Some(f) => {
+                        let formats: Vec<&str> =
+                            f.date_formats.iter().map(String::as_str).collect();
+                        eql_runtime::time::date_key(text, &formats, spec.sample)
+                            .map_or_else(|| Box::from(text), String::into_boxed_str)
+                    }
+                    None => Box::from(text),
+                };
+                if !values.iter().any(|v| v.as_deref() == Some(&*value)) {
+                    values.push(Some(value));
                 }
             }
             if values.is_empty() {

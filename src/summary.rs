@@ -32,6 +32,11 @@ pub struct RuleSummary {
     pub evicted_pending: u64,
     /// The most sequence state held at once, in bytes.
     pub peak_state_bytes: u64,
+    /// Results a `| head` or `| tail` pipe left out.
+    pub piped_out: u64,
+    /// Matching events of a missing-event or `sample` rule not kept (state budget full), so
+    /// its answer may be incomplete.
+    pub batch_dropped: u64,
 }
 
 /// Lines skipped for one reason.
@@ -109,6 +114,8 @@ impl Summary {
                 evicted_keys: r.seq.evicted_keys,
                 evicted_pending: r.seq.evicted_pending,
                 peak_state_bytes: r.seq.peak_bytes,
+                piped_out: r.piped_out,
+                batch_dropped: r.batch_dropped,
             })
             .collect();
         self.alerts = self.rules.iter().map(|r| r.alerts).sum();
@@ -175,6 +182,16 @@ impl Summary {
                 "  rule \"{}\": {} alerts, {} suppressed by max_signals, {} matching events, {} evicted keys, peak state {} B",
                 r.name, r.alerts, r.suppressed, r.matched_events, r.evicted_keys, r.peak_state_bytes
             );
+            if r.piped_out > 0 {
+                let _ = writeln!(s, "    {} results left out by head/tail", r.piped_out);
+            }
+            if r.batch_dropped > 0 {
+                let _ = writeln!(
+                    s,
+                    "    {} matching events not kept (--max-state-bytes): the answer may be incomplete",
+                    r.batch_dropped
+                );
+            }
         }
         for e in &self.input_errors {
             let _ = writeln!(s, "  input error: {e}");

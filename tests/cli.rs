@@ -936,3 +936,96 @@ fn an_unsorted_file_is_joined_in_timestamp_order() {
     assert!(alerts(&out).is_empty());
     assert_eq!(summary(&out)["late_events"], 2);
 }
+
+/// A missing-event rule on standard input (a finite lateness) answers when the input ends: the
+/// host with the forbidden middle event gets no alert, the other one does, with its keys.
+#[test]
+fn missing_event_rules_answer_at_the_end_of_a_stream() {
+    let rule = tmp("missing.eql");
+    std::fs::write(
+        &rule,
+        "sequence by host.id with maxspan=10s\n  [process where true]\n  ![file where true]\n  [network where true]\n",
+    )
+    .unwrap();
+    let ev = |h: &str, cat: &str, s: u32| {
+        format!(
+            r#"{{"@timestamp":"2024-01-01T00:00:0{s}Z","event":{{"category":"{cat}"}},"host":{{"id":"{h}"}}}}"#
+        )
+    };
+    let input = [
+        ev("h1", "process", 0),
+        ev("h2", "process", 0),
+        ev("h2", "file", 1),
+        ev("h1", "network", 2),
+        ev("h2", "network", 2),
+    ]
+    .join("\n");
+    let out = run_stdin(
+        &[
+            "--no-builtin-rules",
+            "--rule-file",
+            rule.to_str().unwrap(),
+            "-q",
+            "--format",
+            "ndjson",
+            "-",
+        ],
+        input.as_bytes(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let alerts: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["eql.join_key_values"], serde_json::json!(["h1"]));
+    assert_eq!(alerts[0]["events"].as_array().unwrap().len(), 2);
+}
+
+/// Matching events a whole-input rule cannot keep within the state budget are counted, and the
+/// summary says the answer may be incomplete.
+#[test]
+fn a_full_batch_budget_is_reported() {
+    let rule = tmp("sample.eql");
+    std::fs::write(
+        &rule,
+        "sample by host.id [process where true] [network where true]\n",
+    )
+    .unwrap();
+    let mut input = String::new();
+    for i in 0..2000 {
+        input.push_str(&format!(
+            r#"{{"@timestamp":{i},"event":{{"category":"process"}},"host":{{"id":"h{i}"}},"pad":"{}"}}"#,
+            "x".repeat(200)
+        ));
+        input.push('\n');
+    }
+    let stats = tmp("sample.stats.json");
+    let out = run_stdin(
+        &[
+            "--no-builtin-rules",
+            "--rule-file",
+            rule.to_str().unwrap(),
+            "--max-state-bytes",
+            "64KiB",
+            "--stats-json",
+            stats.to_str().unwrap(),
+            "--format",
+            "ndjson",
+            "-",
+        ],
+        input.as_bytes(),
+    );
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the answer may be incomplete"), "{err}");
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    let dropped = s["rules"][0]["batch_dropped"].as_u64().unwrap();
+    assert!(dropped > 1000, "{dropped}");
+    assert_eq!(s["lines"], 2000);
+}

@@ -12,7 +12,7 @@ use eql_syntax::mapping::FieldTypes;
 use eql_syntax::rulefile::RuleMetadata;
 use eql_syntax::{Diagnostic, Span};
 
-use crate::ecs::{field_type, mapped_type, FieldType};
+use crate::ecs::{mapped_type, FieldType};
 use crate::ir::{
     FieldInfo, FieldIx, Matcher, MatcherKind, NumLit, Pred, Rule, SExpr, Script, SeqStage, Shape,
     Stage, Test,
@@ -67,13 +67,21 @@ struct Lower {
     scripts: Vec<Script>,
     consts: Vec<SExpr>,
     tiebreaker: Option<FieldIx>,
-    /// The index mapping, when one was given.
-    types: Option<FieldTypes>,
+    /// The index mapping, or the ECS default.
+    types: FieldTypes,
     diags: Vec<Diagnostic>,
 }
 
 impl Lower {
-    fn new(query: &Query, meta: &RuleMetadata, types: Option<&FieldTypes>) -> Lower {
+    fn new(query: &Query, meta: &RuleMetadata, mapping: Option<&FieldTypes>) -> Lower {
+        let ecs;
+        let types = match mapping {
+            Some(t) => t,
+            None => {
+                ecs = FieldTypes::ecs();
+                &ecs
+            }
+        };
         let mut read = BTreeSet::new();
         collect_fields(query, &mut read);
         let mut names = vec![meta.timestamp_field.clone()];
@@ -82,7 +90,7 @@ impl Lower {
         names.extend(read);
         names.extend(meta.tiebreaker_field.clone());
         // An `alias` field reads its target: both names are one field.
-        let resolve = |name: &str| types.map_or(name, |t| t.resolve(name)).to_owned();
+        let resolve = |name: &str| types.resolve(name).to_owned();
         let mut used = BTreeSet::new();
         let mut fields: Vec<FieldInfo> = Vec::new();
         let mut by_path: HashMap<String, FieldIx> = HashMap::new();
@@ -91,13 +99,9 @@ impl Lower {
             let ix = match fields.iter().position(|f| f.path == path) {
                 Some(ix) => ix,
                 None => {
-                    let ty = match types {
-                        None => field_type(&path),
-                        Some(t) => mapped_type(t.get(&path)),
-                    };
-                    let null_value = types.and_then(|t| t.null_text(&path));
-                    let date_formats =
-                        types.map_or_else(Vec::new, |t| t.date_formats(&path).to_vec());
+                    let ty = mapped_type(types.get(&path));
+                    let null_value = types.null_text(&path);
+                    let date_formats = types.date_formats(&path).to_vec();
                     fields.push(FieldInfo {
                         const_name: unique(&mut used, const_name(&path)),
                         path,
@@ -128,7 +132,7 @@ impl Lower {
             scripts: Vec::new(),
             consts: Vec::new(),
             tiebreaker,
-            types: types.cloned(),
+            types: types.clone(),
             diags: Vec::new(),
         }
     }
@@ -339,10 +343,8 @@ impl Lower {
 
     /// `?field` that the index mapping does not know: Elasticsearch makes it `null`.
     fn absent(&self, e: &Expr) -> bool {
-        match (&e.kind, &self.types) {
-            (ExprKind::Field(f), Some(t)) => f.optional && t.get(t.resolve(&f.name)).is_none(),
-            _ => false,
-        }
+        let t = &self.types;
+        matches!(&e.kind, ExprKind::Field(f) if f.optional && t.get(t.resolve(&f.name)).is_none())
     }
 
     fn sexpr(&mut self, e: &Expr, fields: &mut Vec<FieldIx>) -> SExpr {

@@ -66,7 +66,7 @@ pub struct Interpreted {
     pipe_specs: &'static [eql_runtime::rule::Pipe],
     /// Orders events of equal timestamp (`tiebreaker_field`).
     tiebreaker_field: Option<String>,
-    /// A `sample` query: its stages are unordered and it runs in batch mode only.
+    /// A `sample` query: its stages are unordered, and it is answered over the whole input.
     sample: bool,
 }
 

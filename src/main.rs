@@ -116,6 +116,14 @@ struct RunArgs {
     /// (as Elasticsearch's `tiebreaker_field`; overrides the rule file's `tiebreaker_field`).
     #[arg(long, value_name = "FIELD", requires = "rule_file")]
     tiebreaker_field: Option<String>,
+    /// The field events are ordered by, for the --rule-file rules (Elasticsearch's
+    /// `timestamp_field`; overrides the rule file's `timestamp_override`).
+    #[arg(long, value_name = "FIELD", requires = "rule_file")]
+    timestamp_field: Option<String>,
+    /// The field `process where …` tests, for the --rule-file rules (Elasticsearch's
+    /// `event_category_field`; overrides the rule file's `event_category_override`).
+    #[arg(long, value_name = "FIELD", requires = "rule_file")]
+    event_category_field: Option<String>,
     /// Run only the rules given with --rule-file, not the ones compiled into the binary.
     #[arg(long, requires = "rule_file")]
     no_builtin_rules: bool,
@@ -398,7 +406,12 @@ fn run_detect(args: &RunArgs) -> ExitCode {
         }
     };
     for path in &args.rule_file {
-        match rules::interpreted(path, types.as_ref(), args.tiebreaker_field.as_deref()) {
+        let fields = eql_interp::Fields {
+            timestamp: args.timestamp_field.clone(),
+            event_category: args.event_category_field.clone(),
+            tiebreaker: args.tiebreaker_field.clone(),
+        };
+        match rules::interpreted(path, types.as_ref(), &fields) {
             Ok(r) => rules.push(r),
             Err(e) => {
                 eprintln!("{e}");

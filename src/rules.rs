@@ -5,20 +5,18 @@ use std::fmt::Write as _;
 use eql_runtime::rule::{Rule, RuleMeta};
 
 /// A rule file loaded for `--rule-file`, evaluated by the reference interpreter, with the
-/// field types of `--mapping` and the `--tiebreaker-field` when given.
+/// field types of `--mapping` and the `--timestamp-field`, `--event-category-field` and
+/// `--tiebreaker-field` when given.
 pub fn interpreted(
     path: &std::path::Path,
     types: Option<&eql_interp::FieldTypes>,
-    tiebreaker: Option<&str>,
+    fields: &eql_interp::Fields,
 ) -> Result<eql_runtime::detector::AnyRule, String> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| format!("eql-detect: {shown}: {e}"))?;
-    let mut rule = eql_interp::Interpreted::from_file(&shown, &text)?;
+    let mut rule = eql_interp::Interpreted::from_file_with(&shown, &text, fields)?;
     if let Some(types) = types {
         rule = rule.with_field_types(types.clone());
-    }
-    if let Some(field) = tiebreaker {
-        rule = rule.with_tiebreaker(Some(field.to_owned()));
     }
     Ok(eql_runtime::detector::AnyRule::Value(Box::new(rule)))
 }

@@ -1029,3 +1029,53 @@ fn a_full_batch_budget_is_reported() {
     assert!(dropped > 1000, "{dropped}");
     assert_eq!(s["lines"], 2000);
 }
+
+/// `--timestamp-field` and `--event-category-field` set what Elasticsearch's search request
+/// would (`timestamp_field`, `event_category_field`) for data that is not ECS: the file lists
+/// the stop before the start, and the timestamps put them back in order.
+#[test]
+fn timestamp_and_category_fields_can_be_set() {
+    let rule = tmp("custom_fields.eql");
+    std::fs::write(
+        &rule,
+        "sequence by h [start where true] [stop where true]\n",
+    )
+    .unwrap();
+    let data = tmp("custom_fields.ndjson");
+    std::fs::write(
+        &data,
+        "{\"ts\":\"2024-01-01T00:00:02Z\",\"kind\":\"stop\",\"h\":\"a\"}\n\
+         {\"ts\":\"2024-01-01T00:00:01Z\",\"kind\":\"start\",\"h\":\"a\"}\n",
+    )
+    .unwrap();
+    let base = [
+        "--no-builtin-rules",
+        "--rule-file",
+        rule.to_str().unwrap(),
+        "-q",
+        "--format",
+        "ndjson",
+    ];
+    let with = [
+        &base[..],
+        &[
+            "--timestamp-field",
+            "ts",
+            "--event-category-field",
+            "kind",
+            data.to_str().unwrap(),
+        ],
+    ]
+    .concat();
+    let out = run(&with);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+    // Without them every line lacks `@timestamp` and is skipped.
+    let without = [&base[..], &[data.to_str().unwrap()]].concat();
+    let out = run(&without);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 0);
+}

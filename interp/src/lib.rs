@@ -91,11 +91,28 @@ fn mitre(r: &eql_syntax::rulefile::MitreRef) -> MitreRef {
     }
 }
 
+/// Field names a search request may set instead of the rule file (`None`: the rule's own).
+#[derive(Clone, Debug, Default)]
+pub struct Fields {
+    /// The field events are ordered by (`@timestamp`).
+    pub timestamp: Option<String>,
+    /// The field `process where …` tests (`event.category`).
+    pub event_category: Option<String>,
+    /// A numeric field that orders events of equal timestamp.
+    pub tiebreaker: Option<String>,
+}
+
 impl Interpreted {
     /// From a rule file's text (`.eql` with leading TOML comment metadata, or a detection-rules
     /// `.toml`), chosen by the extension of `path`. Errors are rendered diagnostics.
     pub fn from_file(path: &str, text: &str) -> Result<Interpreted, String> {
-        let rf = eql_syntax::rulefile::load(path, text).map_err(|errs| {
+        Interpreted::from_file_with(path, text, &Fields::default())
+    }
+
+    /// [`Interpreted::from_file`], with the timestamp, event-category and tiebreaker fields
+    /// overridden where `fields` sets them (as Elasticsearch's search request can).
+    pub fn from_file_with(path: &str, text: &str, fields: &Fields) -> Result<Interpreted, String> {
+        let mut rf = eql_syntax::rulefile::load(path, text).map_err(|errs| {
             errs.iter()
                 .map(|e| format!("error: {path}: {}", e.message))
                 .collect::<Vec<_>>()
@@ -117,6 +134,15 @@ impl Interpreted {
                 eql_syntax::render(&plain, path, &rf.query)
             }
         })?;
+        if let Some(f) = &fields.timestamp {
+            rf.meta.timestamp_field.clone_from(f);
+        }
+        if let Some(f) = &fields.event_category {
+            rf.meta.event_category_field.clone_from(f);
+        }
+        if let Some(f) = &fields.tiebreaker {
+            rf.meta.tiebreaker_field = Some(f.clone());
+        }
         let m = &rf.meta;
         let threat: Vec<Threat> = m
             .threat

@@ -262,7 +262,7 @@ impl Lower {
     }
 
     fn pred(&mut self, e: &Expr) -> Pred {
-        if is_script(e) && !specialised(e) {
+        if e.is_script() && !specialised(e) {
             return self.script(e);
         }
         match &e.kind {
@@ -483,12 +483,12 @@ impl Lower {
         let (field, op, lit) = match (&left.kind, &right.kind) {
             (ExprKind::Field(f), _) => match literal(right) {
                 Some(l) => (f, op, l),
-                None if !has_field(right) => return self.const_cmp(f, op, right),
+                None if !right.has_field() => return self.const_cmp(f, op, right),
                 None => return self.bad_compare(right),
             },
             (_, ExprKind::Field(f)) => match literal(left) {
                 Some(l) => (f, flip(op), l),
-                None if !has_field(left) => return self.const_cmp(f, flip(op), left),
+                None if !left.has_field() => return self.const_cmp(f, flip(op), left),
                 None => return self.bad_compare(left),
             },
             (
@@ -939,36 +939,7 @@ const FUNCS: &[(&str, &str)] = &[
 ];
 
 fn is_field(e: &Expr) -> bool {
-    matches!(e.kind, ExprKind::Field(_))
-}
-
-fn has_field(e: &Expr) -> bool {
-    let mut out = BTreeSet::new();
-    expr_fields(e, &mut out);
-    !out.is_empty()
-}
-
-/// Whether Elasticsearch runs this condition as a script rather than a query: anything but a
-/// field compared with constants, and `cidrMatch` of a field with constant blocks (a terms query).
-fn is_script(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Not(x) => is_script(x),
-        ExprKind::And(_) | ExprKind::Or(_) | ExprKind::Literal(_) | ExprKind::Field(_) => false,
-        ExprKind::Compare { left, right, .. } => {
-            let field_const =
-                (is_field(left) && !has_field(right)) || (is_field(right) && !has_field(left));
-            !field_const
-        }
-        ExprKind::Match { operand, .. } | ExprKind::In { operand, .. } => !is_field(operand),
-        ExprKind::Call { name, args, .. } => {
-            !(name.eq_ignore_ascii_case("cidrMatch")
-                && args.first().is_some_and(is_field)
-                && args[1..]
-                    .iter()
-                    .all(|b| matches!(b.kind, ExprKind::Literal(Literal::String(_)))))
-        }
-        ExprKind::Arith { .. } | ExprKind::Neg(_) => true,
-    }
+    e.field().is_some()
 }
 
 /// Script conditions over one field that have a specialised form: `startsWith`, `endsWith`

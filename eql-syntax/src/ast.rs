@@ -456,6 +456,66 @@ impl Field {
 }
 
 impl Expr {
+    /// The field, when the expression is a bare field.
+    pub fn field(&self) -> Option<&Field> {
+        match &self.kind {
+            ExprKind::Field(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// Whether the expression mentions a field for which `which` holds.
+    pub fn mentions(&self, which: &dyn Fn(&Field) -> bool) -> bool {
+        let m = |x: &Expr| x.mentions(which);
+        match &self.kind {
+            ExprKind::Field(f) => which(f),
+            ExprKind::Literal(_) => false,
+            ExprKind::Not(x) | ExprKind::Neg(x) => m(x),
+            ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().any(m),
+            ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
+                m(left) || m(right)
+            }
+            ExprKind::Match {
+                operand, patterns, ..
+            } => m(operand) || patterns.iter().any(m),
+            ExprKind::In { operand, list, .. } => m(operand) || list.iter().any(m),
+            ExprKind::Call { args, .. } => args.iter().any(m),
+        }
+    }
+
+    /// Whether the expression mentions any field.
+    pub fn has_field(&self) -> bool {
+        self.mentions(&|_| true)
+    }
+
+    /// Whether Elasticsearch evaluates this condition as a script rather than as a query:
+    /// anything but a bare field compared with constants (`x == v`, `x : p`, `x in (…)`), and
+    /// `cidrMatch` of a bare field with constant blocks (a terms query). The two differ on
+    /// missing fields: a query's `not` is a `must_not` (true when the field is missing), a
+    /// script's `null` never matches.
+    pub fn is_script(&self) -> bool {
+        let bare = |x: &Expr| x.field().is_some();
+        match &self.kind {
+            ExprKind::Not(x) => x.is_script(),
+            ExprKind::And(_) | ExprKind::Or(_) | ExprKind::Literal(_) | ExprKind::Field(_) => false,
+            ExprKind::Compare { left, right, .. } => {
+                let field_const =
+                    (bare(left) && !right.has_field()) || (bare(right) && !left.has_field());
+                !field_const
+            }
+            ExprKind::Match { operand, .. } | ExprKind::In { operand, .. } => !bare(operand),
+            ExprKind::Call { name, args, .. } => {
+                let terms_query = name.eq_ignore_ascii_case("cidrMatch")
+                    && args.first().is_some_and(bare)
+                    && args[1..]
+                        .iter()
+                        .all(|b| matches!(b.kind, ExprKind::Literal(Literal::String(_))));
+                !terms_query
+            }
+            ExprKind::Arith { .. } | ExprKind::Neg(_) => true,
+        }
+    }
+
     /// A copy with every span set to `0..0`.
     pub fn without_spans(&self) -> Expr {
         let mut e = self.clone();

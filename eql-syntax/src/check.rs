@@ -131,32 +131,9 @@ fn join_keys(shared: usize, st: &[Stage], until: Option<&Stage>, out: &mut Vec<D
     }
 }
 
-/// Whether `e` mentions a field anywhere.
-fn has_field(e: &Expr) -> bool {
-    mentions(e, &|_| true)
-}
-
 /// Whether `e` mentions a field that is not `?optional`.
 fn has_required_field(e: &Expr) -> bool {
-    mentions(e, &|f| !f.optional)
-}
-
-fn mentions(e: &Expr, which: &dyn Fn(&crate::ast::Field) -> bool) -> bool {
-    let m = |x: &Expr| mentions(x, which);
-    match &e.kind {
-        ExprKind::Field(f) => which(f),
-        ExprKind::Literal(_) => false,
-        ExprKind::Not(x) | ExprKind::Neg(x) => m(x),
-        ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().any(m),
-        ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
-            m(left) || m(right)
-        }
-        ExprKind::Match {
-            operand, patterns, ..
-        } => m(operand) || patterns.iter().any(m),
-        ExprKind::In { operand, list, .. } => m(operand) || list.iter().any(m),
-        ExprKind::Call { args, .. } => args.iter().any(m),
-    }
+    e.mentions(&|f| !f.optional)
 }
 
 fn field_to_field(span: Span) -> Diagnostic {
@@ -175,8 +152,8 @@ fn expr(e: &Expr, out: &mut Vec<Diagnostic>) {
         ExprKind::Compare { left, right, .. } => {
             // Optional fields that no index maps are `null` to Elasticsearch, so `?x == ?y` is
             // allowed; whether they are mapped is known only with the mapping.
-            if has_field(left)
-                && has_field(right)
+            if left.has_field()
+                && right.has_field()
                 && (has_required_field(left) || has_required_field(right))
             {
                 out.push(field_to_field(e.span));
@@ -195,8 +172,8 @@ fn expr(e: &Expr, out: &mut Vec<Diagnostic>) {
             patterns.iter().for_each(|x| expr(x, out));
         }
         ExprKind::In { operand, list, .. } => {
-            if has_field(operand) {
-                if let Some(bad) = list.iter().find(|x| has_field(x)) {
+            if operand.has_field() {
+                if let Some(bad) = list.iter().find(|x| x.has_field()) {
                     out.push(field_to_field(bad.span));
                 }
             }

@@ -75,32 +75,6 @@ pub(crate) fn fields_of<'a>(e: &'a Expr, out: &mut Vec<&'a str>) {
     }
 }
 
-fn has_field(e: &Expr) -> bool {
-    let mut v = Vec::new();
-    fields_of(e, &mut v);
-    !v.is_empty()
-}
-
-/// Whether Elasticsearch would evaluate this boolean expression as a script (see module docs).
-fn is_script(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Not(x) => is_script(x),
-        ExprKind::And(_) | ExprKind::Or(_) | ExprKind::Literal(_) | ExprKind::Field(_) => false,
-        ExprKind::Compare { left, right, .. } => {
-            let field_const = (is_field(left).is_some() && !has_field(right))
-                || (is_field(right).is_some() && !has_field(left));
-            !field_const
-        }
-        ExprKind::Match { operand, .. } | ExprKind::In { operand, .. } => {
-            is_field(operand).is_none()
-        }
-        // `cidrMatch(field, "blocks"…)` is a terms query on the ip field, not a script: under
-        // `not` it is a must_not, true on a missing field.
-        ExprKind::Call { .. } => cidr_query(e).is_none(),
-        _ => true,
-    }
-}
-
 /// The field and constant blocks of a `cidrMatch` that Elasticsearch runs as a query.
 fn cidr_query(e: &Expr) -> Option<(&str, &[Expr])> {
     let ExprKind::Call { name, args, .. } = &e.kind else {
@@ -180,9 +154,9 @@ impl Ctx<'_> {
         match &e.kind {
             ExprKind::And(xs) => xs.iter().all(|x| self.matches(x)),
             ExprKind::Or(xs) => xs.iter().any(|x| self.matches(x)),
-            ExprKind::Not(x) if !is_script(x) => !self.matches(x),
+            ExprKind::Not(x) if !x.is_script() => !self.matches(x),
             _ if self.optional_nulls(e).is_some() => self.optional_nulls(e) == Some(true),
-            _ if is_script(e) => self.script_any(e),
+            _ if e.is_script() => self.script_any(e),
             _ => self.query_leaf(e),
         }
     }
@@ -199,7 +173,7 @@ impl Ctx<'_> {
                 .any(|v| v.as_bool() == Some(true) || v.as_str() == Some("true")),
             ExprKind::Compare { op, left, right } => {
                 let (name, op, constant) = match (is_field(left), is_field(right)) {
-                    (Some(name), _) if !has_field(right) => (name, *op, right),
+                    (Some(name), _) if !right.has_field() => (name, *op, right),
                     (_, Some(name)) => (name, flip(*op), left),
                     _ => return false,
                 };
@@ -789,7 +763,7 @@ pub(crate) fn check(e: &Expr, regexes: &mut Regexes, src: &str) -> Result<(), St
         ExprKind::Compare { left, right, .. } => {
             // `?a == ?b` is allowed: optional fields that exist nowhere become `null`.
             let optional = |x: &Expr| matches!(&x.kind, ExprKind::Field(f) if f.optional);
-            if has_field(left) && has_field(right) && !(optional(left) && optional(right)) {
+            if left.has_field() && right.has_field() && !(optional(left) && optional(right)) {
                 return Err(format!(
                     "comparing fields with each other is not supported by Elasticsearch: `{}`",
                     snippet()
@@ -830,7 +804,7 @@ pub(crate) fn check(e: &Expr, regexes: &mut Regexes, src: &str) -> Result<(), St
         }
         ExprKind::In { operand, list, .. } => {
             check(operand, regexes, src)?;
-            if let Some(item) = list.iter().find(|x| has_field(x)) {
+            if let Some(item) = list.iter().find(|x| x.has_field()) {
                 return Err(format!(
                     "`in` lists must be constants: `{}`",
                     item.span.text(src)

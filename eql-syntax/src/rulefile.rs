@@ -20,8 +20,15 @@
 //! `rule_id` = `""`, `description` = `""`, `severity` = `"low"`, `risk_score` = 21,
 //! `version` = 1, `interval` = `"5m"`, `from` = `"now-6m"`, `max_signals` = 100,
 //! `event_category_field` = `"event.category"` (key `event_category_override`),
-//! `timestamp_field` = `"@timestamp"` (key `timestamp_override`), no `tiebreaker_field`, every
+//! `timestamp_field` = `"@timestamp"`, no `tiebreaker_field`, no `timestamp_override`, every
 //! list empty.
+//!
+//! `timestamp_field`, `event_category_override` and `tiebreaker_field` are the parameters Kibana
+//! passes to the EQL search (`timestamp_field`, `event_category_field`, `tiebreaker_field`).
+//! `timestamp_override` (`event.ingested` in most Elastic rules) is not one of them: Kibana uses
+//! it only for the time range of each scheduled search, falling back to `@timestamp` for
+//! documents without it, so it never changes which events join or in what order. It is kept as
+//! metadata.
 
 use serde::Deserialize;
 
@@ -75,8 +82,11 @@ pub struct RuleMetadata {
     pub threat: Vec<Threat>,
     /// The field `process where …` tests (`event.category`).
     pub event_category_field: String,
-    /// The field sequences are ordered by (`@timestamp`).
+    /// The field sequences are ordered by (`@timestamp`; key `timestamp_field`).
     pub timestamp_field: String,
+    /// `timestamp_override`: the field Kibana's scheduled searches filter their time range on.
+    /// It does not order events (see the module documentation).
+    pub timestamp_override: Option<String>,
     /// A numeric field that orders events of equal timestamp (`tiebreaker_field`).
     pub tiebreaker_field: Option<String>,
 }
@@ -160,6 +170,7 @@ struct RawRule {
     threat: Vec<Threat>,
     event_category_override: Option<String>,
     timestamp_override: Option<String>,
+    timestamp_field: Option<String>,
     tiebreaker_field: Option<String>,
     query: Option<String>,
     language: Option<String>,
@@ -186,6 +197,28 @@ pub fn load(path: &str, text: &str) -> Result<RuleFile, Vec<LoadError>> {
             0,
             0,
         )])
+    }
+}
+
+/// Whether a file in a rules directory is an EQL rule: every `.eql` file is; a `.toml` file is
+/// unless its `[rule]` table names another `language` (detection-rules directories mix EQL
+/// rules with KQL, ES|QL and machine-learning rules). A `.toml` file that is not valid TOML
+/// counts as EQL, so that loading it reports the error.
+pub fn is_eql_rule(path: &str, text: &str) -> bool {
+    if path.ends_with(".eql") {
+        return true;
+    }
+    if !path.ends_with(".toml") {
+        return false;
+    }
+    match toml::from_str::<toml::Table>(text) {
+        Ok(doc) => match doc.get("rule").and_then(|r| r.get("language")) {
+            Some(toml::Value::String(lang)) => lang == "eql",
+            Some(_) => true,
+            // detection-rules `.toml` files without a language are not query rules.
+            None => doc.get("rule").and_then(|r| r.get("query")).is_some(),
+        },
+        Err(_) => true,
     }
 }
 
@@ -388,8 +421,9 @@ fn metadata(stem: &str, raw: RawRule) -> RuleMetadata {
             .event_category_override
             .unwrap_or_else(|| "event.category".to_owned()),
         timestamp_field: raw
-            .timestamp_override
+            .timestamp_field
             .unwrap_or_else(|| "@timestamp".to_owned()),
+        timestamp_override: raw.timestamp_override,
         tiebreaker_field: raw.tiebreaker_field,
     }
 }

@@ -5,9 +5,11 @@
 //! with the default flags `~ & < > @ #` are operators (complement, intersection, numeric
 //! interval, any string, empty language). The translation covers literals, `.`, `* + ?`,
 //! `{n}`, `{n,}`, `{n,m}`, `|`, groups, bracket classes with ranges and `^` negation, `\`
-//! escapes of punctuation and quoted strings. Everything else is rejected, never guessed. The
+//! escapes, Lucene 9's classes `\d \D \s \S \w \W` and quoted strings. Everything else is rejected, never guessed. The
 //! case-insensitive form expands each ASCII letter to its `[pP]` pair (Lucene's
 //! `ASCII_CASE_INSENSITIVE`, the flag Elasticsearch sets).
+
+use std::fmt::Write as _;
 
 use crate::wildcard::alt;
 
@@ -85,13 +87,14 @@ pub fn translate(lucene: &str, insensitive: bool) -> Result<String, String> {
                 let Some(&next) = chars.get(i + 1) else {
                     return Err(format!("trailing `\\` in regex `{lucene}`"));
                 };
-                if next.is_alphanumeric() {
-                    // Lucene versions disagree on `\d`, `\s`, `\w` (literal letter or class).
-                    return Err(format!(
-                        "regex escape `\\{next}` is ambiguous in Lucene syntax; not supported"
-                    ));
+                // Lucene 9 (Elasticsearch 8) reads `\d \s \w` and their negations as the Java
+                // classes; any other escaped character is itself (`\n` is the letter n).
+                match predefined(next) {
+                    Some((body, neg)) => {
+                        let _ = write!(out, "[{}{body}]", if neg { "^" } else { "" });
+                    }
+                    None => lit(next, &mut out),
                 }
-                lit(next, &mut out);
                 i += 1;
             }
             '~' | '&' | '<' | '>' | '@' | '#' => {
@@ -113,6 +116,20 @@ pub fn translate(lucene: &str, insensitive: bool) -> Result<String, String> {
     // Validate now, so that a bad pattern is a load-time error.
     regex::Regex::new(&out).map_err(|e| format!("regex `{lucene}` does not compile: {e}"))?;
     Ok(out)
+}
+
+/// Lucene 9's predefined classes `\d \D \s \S \w \W`: the class body and whether it is
+/// negated.
+fn predefined(c: char) -> Option<(&'static str, bool)> {
+    Some(match c {
+        'd' => ("0-9", false),
+        'D' => ("0-9", true),
+        's' => (r"\x{20}\x{09}\x{0A}\x{0B}\x{0C}\x{0D}", false),
+        'S' => (r"\x{20}\x{09}\x{0A}\x{0B}\x{0C}\x{0D}", true),
+        'w' => ("a-zA-Z_0-9", false),
+        'W' => ("a-zA-Z_0-9", true),
+        _ => return None,
+    })
 }
 
 fn class_escape(c: char) -> String {
@@ -142,12 +159,14 @@ fn translate_class(chars: &[char], lucene: &str) -> Result<(String, usize), Stri
                 let next = *chars
                     .get(i + 1)
                     .ok_or_else(|| format!("unclosed `[` in regex `{lucene}`"))?;
-                if next.is_alphanumeric() {
-                    return Err(format!(
-                        "regex escape `\\{next}` is ambiguous in Lucene syntax; not supported"
-                    ));
+                match predefined(next) {
+                    Some((body, false)) => out.push_str(body),
+                    // A negated class inside brackets: a nested class.
+                    Some((body, true)) => {
+                        let _ = write!(out, "[^{body}]");
+                    }
+                    None => out.push_str(&class_escape(next)),
                 }
-                out.push_str(&class_escape(next));
                 i += 1;
             }
             '-' if members > 0 && chars.get(i + 1).is_some_and(|&n| n != ']') => out.push('-'),
@@ -191,8 +210,19 @@ mod tests {
     }
 
     #[test]
+    fn lucene_9_classes_and_escaped_letters() {
+        let re = |p: &str| regex::Regex::new(&translate(p, false).expect(p)).expect(p);
+        assert!(re("a\\sb").is_match("a b"));
+        assert!(!re("a\\sb").is_match("asb"));
+        assert!(re("[\\d\\W]+").is_match("1-2"));
+        assert!(re("\\S+\\w").is_match("x.y"));
+        assert!(re("[^\\s]x").is_match("ax"));
+        assert!(!re("[^\\s]x").is_match(" x"));
+        assert!(re("\\n").is_match("n"));
+    }
+
+    #[test]
     fn untranslatable_is_an_error() {
-        assert!(translate("a\\sb", false).is_err());
         assert!(translate("~a", false).is_err());
         assert!(translate("a&b", false).is_err());
         assert!(translate("<1-5>", false).is_err());

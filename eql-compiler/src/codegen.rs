@@ -10,7 +10,7 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::ecs::FieldType;
-use crate::ir::{MatcherKind, NumLit, Pred, Rule, SExpr, Shape, Test};
+use crate::ir::{FieldInfo, MatcherKind, NumLit, Pred, Rule, SExpr, Shape, Test};
 
 /// Text the generated `RuleMeta` carries besides the metadata.
 pub struct MetaText<'a> {
@@ -25,17 +25,36 @@ pub struct MetaText<'a> {
 }
 
 /// The items implementing `Rule` for the unit struct `ty` (declared by the caller).
-pub fn items(rule: &Rule, meta: &RuleMetadata, text: &MetaText<'_>, ty: &Ident) -> TokenStream {
+///
+/// `shared`: for a rule compiled into a set ([`set`]), the id of each of the rule's fields in
+/// the set's schema, which is `super::__SCHEMA`; otherwise the rule gets a schema of its own.
+pub fn items(
+    rule: &Rule,
+    meta: &RuleMetadata,
+    text: &MetaText<'_>,
+    ty: &Ident,
+    shared: Option<&[u16]>,
+) -> TokenStream {
     let p = quote!(::eql_runtime::__private);
-    let fields = field_consts(rule, &p);
-    let lookup = lookup_fn(rule, &p);
-    let paths = rule.fields.iter().map(|f| f.path.as_str());
+    let fields = field_consts(rule, &p, shared);
     let ts = field_ident(rule, 0);
-    let nulls = rule.fields.iter().enumerate().filter_map(|(i, f)| {
-        let text = f.null_value.as_deref()?;
-        let id = field_ident(rule, i);
-        Some(quote!((#id, #text)))
-    });
+    let (schema_items, schema_ref, timestamp_fn) = match shared {
+        None => (
+            schema(&rule.fields, |i| field_ident(rule, i), 0, &p),
+            quote!(__SCHEMA),
+            None,
+        ),
+        Some(_) => (
+            TokenStream::new(),
+            quote!(super::__SCHEMA),
+            Some(quote! {
+                fn timestamp_field(&self) -> #p::FieldId {
+                    #ts
+                }
+            }),
+        ),
+    };
+    let categories = categories(rule, &p);
     let matchers = rule.matchers.iter().map(|m| matcher_static(m, &p));
     let stage_fns = rule.stages.iter().enumerate().map(|(i, st)| {
         let name = stage_ident(i);
@@ -142,13 +161,7 @@ pub fn items(rule: &Rule, meta: &RuleMetadata, text: &MetaText<'_>, ty: &Ident) 
     });
     quote! {
         #(#fields)*
-        #lookup
-        static __SCHEMA: #p::Schema = #p::Schema {
-            fields: &[#(#paths),*],
-            lookup: __lookup,
-            timestamp: #ts,
-            null_values: &[#(#nulls),*],
-        };
+        #schema_items
         #(#matchers)*
         #(#consts)*
         #(#script_fns)*
@@ -160,7 +173,7 @@ pub fn items(rule: &Rule, meta: &RuleMetadata, text: &MetaText<'_>, ty: &Ident) 
                 &__META
             }
             fn schema(&self) -> &'static #p::Schema {
-                &__SCHEMA
+                &#schema_ref
             }
             fn shape(&self) -> &'static #p::Shape {
                 &__SHAPE
@@ -172,6 +185,111 @@ pub fn items(rule: &Rule, meta: &RuleMetadata, text: &MetaText<'_>, ty: &Ident) 
             #pipes
             #tiebreaker
             #key_value
+            #timestamp_fn
+            #categories
+        }
+    }
+}
+
+/// The lookup function and the `__SCHEMA` static over these fields.
+fn schema(
+    fields: &[FieldInfo],
+    ident: impl Fn(usize) -> Ident,
+    timestamp: usize,
+    p: &TokenStream,
+) -> TokenStream {
+    let lookup = lookup_fn(fields, &ident, p);
+    let paths = fields.iter().map(|f| f.path.as_str());
+    let ts = ident(timestamp);
+    let nulls = fields.iter().enumerate().filter_map(|(i, f)| {
+        let text = f.null_value.as_deref()?;
+        let id = ident(i);
+        Some(quote!((#id, #text)))
+    });
+    quote! {
+        #lookup
+        static __SCHEMA: #p::Schema = #p::Schema {
+            fields: &[#(#paths),*],
+            lookup: __lookup,
+            timestamp: #ts,
+            null_values: &[#(#nulls),*],
+        };
+    }
+}
+
+/// `categories`: the categories the rule's conditions test, when every one tests one.
+fn categories(rule: &Rule, p: &TokenStream) -> Option<TokenStream> {
+    let mut cats: Vec<&str> = Vec::new();
+    for st in &rule.stages {
+        cats.push(st.category.as_deref()?);
+    }
+    cats.sort_unstable();
+    cats.dedup();
+    let f = field_ident(rule, rule.category_field);
+    Some(quote! {
+        fn categories(
+            &self,
+        ) -> ::core::option::Option<(#p::FieldId, &'static [&'static str])> {
+            ::core::option::Option::Some((#f, &[#(#cats),*]))
+        }
+    })
+}
+
+/// One rule of a set: its items in a module of its own, whose `Rule` struct the set lists.
+pub struct SetMember {
+    /// The module's name.
+    pub module: Ident,
+    /// The rule file, for the module's doc comment.
+    pub source: String,
+    /// The rule's name.
+    pub name: String,
+    /// [`items`] for the unit struct `Rule`, with a shared schema.
+    pub items: TokenStream,
+}
+
+/// A rule set (`eql_rules!`): one schema, the union of the rules' fields, decoded once per
+/// event for all of them, then one module per rule. The caller wraps the result in a module,
+/// whose `rules()` returns the rules in order.
+pub fn set(fields: &[FieldInfo], timestamp: usize, members: &[SetMember]) -> TokenStream {
+    let p = quote!(::eql_runtime::__private);
+    let ident = |i: usize| Ident::new(&fields[i].const_name, Span::call_site());
+    let consts = fields.iter().enumerate().map(|(i, f)| {
+        let name = ident(i);
+        let id = Literal::u16_unsuffixed(u16::try_from(i).unwrap_or(u16::MAX));
+        let doc = format!(" `{}`", f.path);
+        quote! {
+            #[doc = #doc]
+            const #name: #p::FieldId = #id;
+        }
+    });
+    let schema = schema(fields, ident, timestamp, &p);
+    let modules = members.iter().map(|m| {
+        let (module, items) = (&m.module, &m.items);
+        let doc = format!(" `{}`: {}", m.source, m.name);
+        quote! {
+            #[doc = #doc]
+            pub mod #module {
+                /// The compiled rule.
+                #[derive(Clone, Copy, Debug, Default)]
+                pub struct Rule;
+                #items
+            }
+        }
+    });
+    let boxed = members.iter().map(|m| {
+        let module = &m.module;
+        quote!(::std::boxed::Box::new(#module::Rule))
+    });
+    let count = Literal::usize_unsuffixed(members.len());
+    quote! {
+        #(#consts)*
+        #schema
+        #(#modules)*
+        /// How many rules the set holds.
+        pub const COUNT: usize = #count;
+        /// Every rule of the set, in file order.
+        pub fn rules() -> ::std::vec::Vec<::std::boxed::Box<dyn #p::Rule>> {
+            ::std::vec![#(#boxed),*]
         }
     }
 }
@@ -344,13 +462,17 @@ fn stage_ident(i: usize) -> Ident {
     format_ident!("stage_{}", i)
 }
 
-fn field_consts(rule: &Rule, p: &TokenStream) -> Vec<TokenStream> {
+fn field_consts(rule: &Rule, p: &TokenStream, shared: Option<&[u16]>) -> Vec<TokenStream> {
     rule.fields
         .iter()
         .enumerate()
         .map(|(i, f)| {
             let name = Ident::new(&f.const_name, Span::call_site());
-            let id = Literal::u16_unsuffixed(u16::try_from(i).unwrap_or(u16::MAX));
+            let id = match shared {
+                Some(ids) => ids.get(i).copied().unwrap_or(u16::MAX),
+                None => u16::try_from(i).unwrap_or(u16::MAX),
+            };
+            let id = Literal::u16_unsuffixed(id);
             let doc = format!(" `{}` ({})", f.path, f.ty.as_str());
             quote! {
                 #[doc = #doc]
@@ -361,16 +483,15 @@ fn field_consts(rule: &Rule, p: &TokenStream) -> Vec<TokenStream> {
 }
 
 /// `match path { b"a.b" => Field(A_B), b"a" => Prefix, _ => Miss }`, in sorted path order.
-fn lookup_fn(rule: &Rule, p: &TokenStream) -> TokenStream {
-    let names: BTreeSet<&str> = rule.fields.iter().map(|f| f.path.as_str()).collect();
+fn lookup_fn(fields: &[FieldInfo], ident: impl Fn(usize) -> Ident, p: &TokenStream) -> TokenStream {
+    let names: BTreeSet<&str> = fields.iter().map(|f| f.path.as_str()).collect();
     let mut prefixes = BTreeSet::new();
     for f in &names {
         for (i, _) in f.match_indices('.') {
             prefixes.insert(&f[..i]);
         }
     }
-    let mut sorted: Vec<(usize, &str)> = rule
-        .fields
+    let mut sorted: Vec<(usize, &str)> = fields
         .iter()
         .enumerate()
         .map(|(i, f)| (i, f.path.as_str()))
@@ -379,8 +500,8 @@ fn lookup_fn(rule: &Rule, p: &TokenStream) -> TokenStream {
     sorted.dedup_by_key(|(_, path)| *path);
     let field_arms = sorted.iter().map(|(i, path)| {
         let lit = Literal::byte_string(path.as_bytes());
-        let id = field_ident(rule, *i);
-        let null_value = rule.fields.get(*i).and_then(|f| f.null_value.as_deref());
+        let id = ident(*i);
+        let null_value = fields.get(*i).and_then(|f| f.null_value.as_deref());
         match null_value {
             _ if prefixes.contains(path) => quote!(#lit => #p::Lookup::FieldAndPrefix(#id),),
             Some(_) => quote!(#lit => #p::Lookup::FieldNull(#id),),
@@ -681,6 +802,11 @@ fn rule_meta(m: &RuleMetadata, text: &MetaText<'_>, p: &TokenStream) -> TokenStr
     let max_signals = Literal::u32_unsuffixed(m.max_signals);
     let (tags, index, author, references) = (&m.tags, &m.index, &m.author, &m.references);
     let (interval, from, license) = (&m.interval, &m.from, &m.license);
+    let (category_field, timestamp_field) = (&m.event_category_field, &m.timestamp_field);
+    let timestamp_override = match &m.timestamp_override {
+        Some(f) => quote!(::core::option::Option::Some(#f)),
+        None => quote!(::core::option::Option::None),
+    };
     let (query, source, canonical, plan) = (text.query, text.source, text.canonical, text.plan);
     quote! {
         static __META: #p::RuleMeta = #p::RuleMeta {
@@ -692,6 +818,9 @@ fn rule_meta(m: &RuleMetadata, text: &MetaText<'_>, p: &TokenStream) -> TokenStr
             version: #version,
             tags: &[#(#tags),*],
             index: &[#(#index),*],
+            event_category_field: #category_field,
+            timestamp_field: #timestamp_field,
+            timestamp_override: #timestamp_override,
             interval: #interval,
             from: #from,
             max_signals: #max_signals,

@@ -34,7 +34,7 @@ pub struct Rule {
 }
 
 /// A field the rule reads.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct FieldInfo {
     /// The dotted path.
     pub path: String,

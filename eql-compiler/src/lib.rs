@@ -161,7 +161,7 @@ fn compile_items(
         canonical: &canonical,
         plan: &plan,
     };
-    Ok(codegen::items(&ir, &file.meta, &text, ty))
+    Ok(codegen::items(&ir, &file.meta, &text, ty, None))
 }
 
 /// Loads a rule file's text and compiles it: [`rulefile::load`] then [`compile`].
@@ -354,5 +354,276 @@ fn track(abs: Option<&str>, span: proc_macro2::Span) -> TokenStream {
     match abs {
         Some(abs) => quote_spanned!(span=> const _: &[u8] = ::core::include_bytes!(#abs);),
         None => TokenStream::new(),
+    }
+}
+
+/// One rule file of a set, loaded.
+pub struct SetFile {
+    /// The path as shown (relative to the calling crate), for `RuleMeta::source`.
+    pub path: String,
+    /// The loaded rule.
+    pub file: RuleFile,
+}
+
+/// Compiles several rule files into one rule set: the items of a module whose `rules()`
+/// returns them in order, sharing one schema (the union of the fields they read), so that the
+/// detector decodes each event once for all of them. Errors are per file index.
+pub fn compile_set(
+    files: &[SetFile],
+    types: Option<&FieldTypes>,
+) -> Result<TokenStream, Vec<(usize, Vec<Diagnostic>)>> {
+    let mut lowered = Vec::with_capacity(files.len());
+    let mut errors = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let by = u32::try_from(f.file.query_offset).unwrap_or(u32::MAX);
+        let shift = |ds: Vec<Diagnostic>| ds.into_iter().map(|d| d.offset(by)).collect::<Vec<_>>();
+        let res = eql_syntax::parse(&f.file.query)
+            .map_err(shift)
+            .and_then(|q| {
+                let ir = lower::lower(&q, &f.file.meta, types).map_err(shift)?;
+                Ok((q, ir))
+            });
+        match res {
+            Ok(x) => lowered.push(x),
+            Err(d) => errors.push((i, d)),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    // The union of the fields, sorted by path; ids are positions in it.
+    let mut by_path: std::collections::BTreeMap<&str, &ir::FieldInfo> = Default::default();
+    for (_, ir) in &lowered {
+        for f in &ir.fields {
+            by_path.entry(f.path.as_str()).or_insert(f);
+        }
+    }
+    let mut used = std::collections::BTreeSet::new();
+    let union: Vec<ir::FieldInfo> = by_path
+        .values()
+        .map(|f| ir::FieldInfo {
+            const_name: lower::unique(&mut used, lower::const_name(&f.path)),
+            ..(*f).clone()
+        })
+        .collect();
+    let id_of = |path: &str| {
+        union
+            .iter()
+            .position(|f| f.path == path)
+            .and_then(|i| u16::try_from(i).ok())
+            .unwrap_or(u16::MAX)
+    };
+    // The schema's own timestamp is the first rule's; each rule reports its own as well.
+    let timestamp = lowered
+        .first()
+        .and_then(|(_, ir)| ir.fields.first())
+        .map_or(0, |f| usize::from(id_of(&f.path)));
+    let mut modules = std::collections::BTreeSet::new();
+    let members: Vec<codegen::SetMember> = files
+        .iter()
+        .zip(&lowered)
+        .map(|(f, (query, ir))| {
+            let ids: Vec<u16> = ir.fields.iter().map(|x| id_of(&x.path)).collect();
+            let canonical = eql_syntax::to_canonical(query);
+            let plan = plan::plan(ir);
+            let text = codegen::MetaText {
+                query: &f.file.query,
+                source: &f.path,
+                canonical: &canonical,
+                plan: &plan,
+            };
+            let ty = Ident::new("Rule", proc_macro2::Span::call_site());
+            let module = lower::unique(&mut modules, module_name(&f.path));
+            codegen::SetMember {
+                module: Ident::new(&module, proc_macro2::Span::call_site()),
+                source: f.path.clone(),
+                name: f.file.meta.name.clone(),
+                items: codegen::items(ir, &f.file.meta, &text, &ty, Some(&ids)),
+            }
+        })
+        .collect();
+    Ok(codegen::set(&union, timestamp, &members))
+}
+
+/// A module name for a rule file: its stem in snake case (`imds.eql` → `imds`).
+fn module_name(path: &str) -> String {
+    let stem = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let stem = stem.rsplit_once('.').map_or(stem, |(s, _)| s);
+    let mut name: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        name.insert_str(0, "rule_");
+    }
+    name
+}
+
+/// The arguments of `eql_rules!`: a directory, or `vis mod name = directory`; then optionally
+/// `, mapping = "index.mapping"`.
+struct SetInput {
+    item: Option<(Vec<syn::Attribute>, syn::Visibility, Ident)>,
+    dir: syn::LitStr,
+    mapping: Option<syn::LitStr>,
+}
+
+impl Parse for SetInput {
+    fn parse(input: ParseStream<'_>) -> syn::Result<SetInput> {
+        let (item, dir) = if input.peek(syn::LitStr) {
+            (None, input.parse()?)
+        } else {
+            let attrs = input.call(syn::Attribute::parse_outer)?;
+            let vis = input.parse()?;
+            input.parse::<syn::Token![mod]>()?;
+            let name = input.parse()?;
+            input.parse::<syn::Token![=]>()?;
+            (Some((attrs, vis, name)), input.parse()?)
+        };
+        let mut mapping = None;
+        if input.peek(syn::Token![,]) {
+            input.parse::<syn::Token![,]>()?;
+            if !input.is_empty() {
+                let key: Ident = input.parse()?;
+                if key != "mapping" {
+                    return Err(syn::Error::new(key.span(), "expected `mapping = \"…\"`"));
+                }
+                input.parse::<syn::Token![=]>()?;
+                mapping = Some(input.parse()?);
+                let _ = input.parse::<Option<syn::Token![,]>>()?;
+            }
+        }
+        if !input.is_empty() {
+            return Err(input.error(
+                "expected a rules directory (or `vis mod name = \"dir\"`) and optionally `, mapping = \"…\"`",
+            ));
+        }
+        Ok(SetInput { item, dir, mapping })
+    }
+}
+
+/// The whole `eql_rules!` macro: every `.eql` and EQL `.toml` rule file under a directory
+/// (recursively, in path order) compiled into one rule set.
+///
+/// - `eql_rules!("rules/elastic")` is an expression of type `Vec<Box<dyn Rule>>`.
+/// - `eql_rules!(pub mod linux = "rules/elastic")` declares a module with `rules()`, `COUNT`
+///   and one submodule per rule.
+///
+/// Every file is tracked with `include_bytes!`, so cargo rebuilds when one changes. Cargo has
+/// no stable way for a macro to watch a directory, so a file added or removed is noticed only
+/// through a build script line, `cargo:rerun-if-changed=<dir>` (see the README).
+pub fn expand_set(input: TokenStream) -> TokenStream {
+    let input = match syn::parse2::<SetInput>(input) {
+        Ok(input) => input,
+        Err(e) => return e.to_compile_error(),
+    };
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").ok();
+    let span = input.dir.span();
+    let mut includes = Vec::new();
+    let mut errors: Vec<String> = Vec::new();
+    let types = match &input.mapping {
+        None => None,
+        Some(m) => match source::load(&m.value(), manifest.as_deref()) {
+            Err(e) => {
+                includes.push(track(e.abs.as_deref(), m.span()));
+                errors.push(format!("mapping: {}", e.message));
+                None
+            }
+            Ok(src) => {
+                includes.push(track(Some(&src.abs), m.span()));
+                match FieldTypes::from_mapping(&src.text) {
+                    Ok(t) => Some(t),
+                    Err(e) => {
+                        errors.push(format!("mapping `{}`: {e}", m.value()));
+                        None
+                    }
+                }
+            }
+        },
+    };
+    let mut files = Vec::new();
+    let mut texts = Vec::new();
+    match source::list(&input.dir.value(), manifest.as_deref()) {
+        Err(e) => errors.push(e.message),
+        Ok(paths) => {
+            for rel in paths {
+                match source::load(&rel, manifest.as_deref()) {
+                    Err(e) => {
+                        includes.push(track(e.abs.as_deref(), span));
+                        errors.push(e.message);
+                    }
+                    Ok(src) => {
+                        includes.push(track(Some(&src.abs), span));
+                        if !rulefile::is_eql_rule(&rel, &src.text) {
+                            continue;
+                        }
+                        match load_rule(&rel, &src.text) {
+                            Ok(file) => {
+                                files.push(SetFile { path: rel, file });
+                                texts.push(src.text);
+                            }
+                            Err(d) => errors.extend(rendered(&d, &rel, &src.text)),
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let body = if errors.is_empty() {
+        match compile_set(&files, types.as_ref()) {
+            Ok(ts) => Some(ts),
+            Err(per_file) => {
+                for (i, d) in per_file {
+                    errors.extend(rendered(&d, &files[i].path, &texts[i]));
+                }
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let errs = errors
+        .iter()
+        .map(|m| quote_spanned!(span=> ::core::compile_error!{#m}));
+    let p = quote!(::eql_runtime::__private);
+    // On error the module still declares `rules()` and `COUNT`, so uses add no errors.
+    let body = body.unwrap_or_else(|| {
+        quote! {
+            #(#errs)*
+            /// How many rules the set holds.
+            pub const COUNT: usize = 0;
+            /// Every rule of the set.
+            pub fn rules() -> ::std::vec::Vec<::std::boxed::Box<dyn #p::Rule>> {
+                ::std::vec::Vec::new()
+            }
+        }
+    });
+    let doc = format!(
+        " The rules under `{}`, compiled together.",
+        input.dir.value()
+    );
+    match &input.item {
+        None => quote! {{
+            #[doc = #doc]
+            #[allow(dead_code)]
+            mod __eql_rules {
+                #(#includes)*
+                #body
+            }
+            __eql_rules::rules()
+        }},
+        Some((attrs, vis, name)) => quote! {
+            #[doc = #doc]
+            #(#attrs)*
+            #vis mod #name {
+                #(#includes)*
+                #body
+            }
+        },
     }
 }

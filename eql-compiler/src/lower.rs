@@ -1101,7 +1101,7 @@ pub fn classify(p: &str) -> PatShape<'_> {
 }
 
 /// `process.parent.name` → `PROCESS_PARENT_NAME`; `@timestamp` → `TIMESTAMP`.
-fn const_name(path: &str) -> String {
+pub(crate) fn const_name(path: &str) -> String {
     let mut out = String::new();
     for c in path.chars() {
         if c.is_ascii_alphanumeric() {
@@ -1118,7 +1118,7 @@ fn const_name(path: &str) -> String {
     }
 }
 
-fn unique(used: &mut BTreeSet<String>, name: String) -> String {
+pub(crate) fn unique(used: &mut BTreeSet<String>, name: String) -> String {
     let mut candidate = name.clone();
     let mut n = 2;
     while !used.insert(candidate.clone()) {

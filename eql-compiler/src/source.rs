@@ -61,6 +61,52 @@ pub fn load(rel: &str, manifest_dir: Option<&str>) -> Result<Source, SourceError
     }
 }
 
+/// The rule files (`.eql`, `.toml`) under the directory `rel` (relative to `manifest_dir`),
+/// recursively, as relative paths joined with `/`, sorted. Hidden entries are skipped.
+pub fn list(rel: &str, manifest_dir: Option<&str>) -> Result<Vec<String>, SourceError> {
+    let fail = |message: String| SourceError { message, abs: None };
+    let path = Path::new(rel);
+    if rel.is_empty() || path.is_absolute() {
+        return Err(fail(format!(
+            "`{rel}`: the rules directory must be a path relative to the crate's Cargo.toml"
+        )));
+    }
+    let Some(dir) = manifest_dir else {
+        return Err(fail(
+            "CARGO_MANIFEST_DIR is not set: `eql_rules!` must be built by cargo".into(),
+        ));
+    };
+    let root = Path::new(dir).join(path);
+    let mut out = Vec::new();
+    let mut stack = vec![(root.clone(), rel.trim_end_matches('/').to_owned())];
+    while let Some((abs, shown)) = stack.pop() {
+        let entries = std::fs::read_dir(&abs).map_err(|e| {
+            fail(format!(
+                "cannot read rules directory `{shown}` ({}): {e}",
+                abs.display()
+            ))
+        })?;
+        for entry in entries {
+            let entry = entry.map_err(|e| fail(format!("`{shown}`: {e}")))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let child = format!("{shown}/{name}");
+            let kind = entry
+                .file_type()
+                .map_err(|e| fail(format!("`{child}`: {e}")))?;
+            if kind.is_dir() {
+                stack.push((entry.path(), child));
+            } else if name.ends_with(".eql") || name.ends_with(".toml") {
+                out.push(child);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -79,3 +79,30 @@ fn expand_rejects_without_panicking() {
     let bad = eql_compiler::expand(quote::quote!(struct = 3)).to_string();
     assert!(bad.contains("compile_error"), "{bad}");
 }
+
+/// A rule set: one schema for both rules (the union of their fields, ids by path), a module per
+/// rule whose field constants are ids in that schema, and `rules()` listing them.
+#[test]
+fn rule_set() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/set");
+    let files: Vec<eql_compiler::SetFile> = ["curl.eql", "metadata_ip.toml"]
+        .iter()
+        .map(|name| {
+            let path = format!("tests/data/set/{name}");
+            let text = std::fs::read_to_string(dir.join(name)).expect("rule");
+            let file = eql_syntax::rulefile::load(&path, &text).expect("loads");
+            eql_compiler::SetFile { path, file }
+        })
+        .collect();
+    let ts = eql_compiler::compile_set(&files, None).expect("compiles");
+    let file: syn::File = syn::parse2(ts).expect("items parse as a file");
+    let out = prettyplease::unparse(&file);
+    // Each rule reads `process.name` through the same id, and names its own category field.
+    assert!(out.contains("const PROCESS_NAME: ::eql_runtime::__private::FieldId = 5;"));
+    assert_eq!(out.matches("static __SCHEMA").count(), 1, "{out}");
+    assert!(
+        out.contains("Some((EVENT_TYPE, &[\"network\", \"process\"]))"),
+        "{out}"
+    );
+    insta::assert_snapshot!(out);
+}

@@ -25,6 +25,7 @@ mod regex;
 pub mod stream;
 pub mod value;
 pub mod wildcard;
+pub mod witness;
 
 use eql_runtime::rule::{
     KeyField, MitreRef, RuleMeta, SeqSpec, Shape, StageSpec, Technique, Threat, MAX_STAGES,
@@ -177,6 +178,9 @@ impl Interpreted {
             version: m.version,
             tags: leak_list(&m.tags),
             index: leak_list(&m.index),
+            event_category_field: leak(&m.event_category_field),
+            timestamp_field: leak(&m.timestamp_field),
+            timestamp_override: m.timestamp_override.as_deref().map(leak),
             interval: leak(&m.interval),
             from: leak(&m.from),
             max_signals: m.max_signals,
@@ -213,6 +217,9 @@ impl Interpreted {
             version: 1,
             tags: &[],
             index: &[],
+            event_category_field: "event.category",
+            timestamp_field: "@timestamp",
+            timestamp_override: None,
             interval: "5m",
             from: "now-6m",
             max_signals: 100,

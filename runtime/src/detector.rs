@@ -1,7 +1,8 @@
 //! The driver: lines in, alerts out, every line accounted for.
 //!
-//! For each line the detector decodes the fields each rule reads, reads the timestamp, asks the rule
-//! which stages the event matches, and feeds the hits, restored to timestamp order by a bounded reorder
+//! For each line the detector decodes the fields the rules read (once for all the rules that share
+//! a schema, as the rules of one `eql_rules!` set do), reads the timestamp, asks each rule whose
+//! literals the line holds and whose categories the event has which stages the event matches, and feeds the hits, restored to timestamp order by a bounded reorder
 //! buffer, to the rule's [`SequenceEngine`]. Event queries alert at once.
 //!
 //! Time rules (the choices a stream forces on us):
@@ -17,9 +18,11 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::Arc;
+use std::time::Instant;
 
-use crate::event::{Doc, Event};
+use crate::event::{Doc, Event, FieldId, Schema};
 use crate::prefilter::Prefilter;
 use crate::rule::{PipeKind, Rule, RuleMeta, SeqSpec, Shape, ValueRule, UNTIL_BIT};
 use crate::seq::{Completed, Hit, Key, KeyValue, Ordinal, SeqEvent, SeqStats, SequenceEngine};
@@ -52,6 +55,10 @@ pub struct Config {
     /// Samples per join key a `sample` rule reports at most (Elasticsearch's
     /// `max_samples_per_key`, 1 by default).
     pub max_samples_per_key: usize,
+    /// Count each rule's evaluations and time them, and time decoding and the prefilter
+    /// ([`RuleStats::evaluations`], [`Stats::profile`]). Off by default: timing costs a clock
+    /// read around every evaluation.
+    pub profile: bool,
 }
 
 impl Default for Config {
@@ -65,6 +72,7 @@ impl Default for Config {
             max_future_events: 100_000,
             prefilter: true,
             max_samples_per_key: 1,
+            profile: false,
         }
     }
 }
@@ -167,6 +175,12 @@ pub struct RuleStats {
     pub piped_out: u64,
     /// Hits of a missing-event or `sample` rule not kept: the state budget was full.
     pub batch_dropped: u64,
+    /// Events the rule was evaluated on (with [`Config::profile`]; otherwise 0). Lines the
+    /// prefilter or the category dispatch ruled out for this rule are not evaluations.
+    pub evaluations: u64,
+    /// Time spent evaluating the rule and building its hits, in nanoseconds (with
+    /// [`Config::profile`]).
+    pub eval_nanos: u64,
     /// The sequence engine's counters.
     pub seq: SeqStats,
 }
@@ -195,6 +209,129 @@ pub struct Stats {
     pub released_early: u64,
     /// Per rule, in the order given to [`Detector::new`].
     pub rules: Vec<RuleStats>,
+    /// The shared costs, with [`Config::profile`].
+    pub profile: Option<SharedCosts>,
+}
+
+/// The costs every rule shares (with [`Config::profile`]).
+#[derive(Clone, Debug, Default)]
+pub struct SharedCosts {
+    /// Lines scanned by the literal prefilter, and the time it took (nanoseconds).
+    pub prefiltered_lines: u64,
+    /// Time in the prefilter.
+    pub prefilter_nanos: u64,
+    /// Decodes (one per line and schema), and the time they took.
+    pub decodes: u64,
+    /// Time decoding.
+    pub decode_nanos: u64,
+}
+
+/// The profile counters, shared by evaluating threads.
+#[derive(Debug, Default)]
+struct Profile {
+    evaluations: Vec<AtomicU64>,
+    eval_nanos: Vec<AtomicU64>,
+    prefiltered_lines: AtomicU64,
+    prefilter_nanos: AtomicU64,
+    decodes: AtomicU64,
+    decode_nanos: AtomicU64,
+}
+
+fn add(counter: &AtomicU64, n: u64) {
+    counter.fetch_add(n, AtomicOrdering::Relaxed);
+}
+
+fn elapsed_nanos(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Rules evaluated on one decode: compiled rules sharing a schema, or one run-time rule.
+struct Group {
+    /// `None` for a run-time rule.
+    schema: Option<&'static Schema>,
+    /// The rules (slot indices), ascending.
+    members: Vec<usize>,
+    /// The same, one bit per rule.
+    mask: Vec<u64>,
+    /// Members without a category set: evaluated on every event.
+    any_category: Vec<u64>,
+    /// Per category field, the members each category value selects.
+    by_category: Vec<(FieldId, std::collections::HashMap<&'static str, Vec<u64>>)>,
+}
+
+fn set_bit(bits: &mut [u64], i: usize) {
+    bits[i / 64] |= 1 << (i % 64);
+}
+
+/// The set bits, ascending.
+fn ones(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    bits.iter().enumerate().flat_map(|(w, &word)| {
+        let mut word = word;
+        std::iter::from_fn(move || {
+            if word == 0 {
+                return None;
+            }
+            let b = word.trailing_zeros() as usize;
+            word &= word - 1;
+            Some(w * 64 + b)
+        })
+    })
+}
+
+fn groups(rules: &[RuleSlot]) -> Vec<Group> {
+    let words = rules.len().div_ceil(64);
+    let mut groups: Vec<Group> = Vec::new();
+    for (i, slot) in rules.iter().enumerate() {
+        let schema = match &slot.rule {
+            AnyRule::Compiled(r) => Some(r.schema()),
+            AnyRule::Value(_) => None,
+        };
+        let found = schema.and_then(|s| {
+            groups
+                .iter()
+                .position(|g| g.schema.is_some_and(|x| std::ptr::eq(x, s)))
+        });
+        let g = match found {
+            Some(g) => g,
+            None => {
+                groups.push(Group {
+                    schema,
+                    members: Vec::new(),
+                    mask: vec![0; words],
+                    any_category: vec![0; words],
+                    by_category: Vec::new(),
+                });
+                groups.len() - 1
+            }
+        };
+        let group = &mut groups[g];
+        group.members.push(i);
+        set_bit(&mut group.mask, i);
+        let cats = match &slot.rule {
+            AnyRule::Compiled(r) => r.categories(),
+            AnyRule::Value(_) => None,
+        };
+        match cats {
+            None => set_bit(&mut group.any_category, i),
+            Some((field, names)) => {
+                let at = match group.by_category.iter().position(|(f, _)| *f == field) {
+                    Some(at) => at,
+                    None => {
+                        group.by_category.push((field, Default::default()));
+                        group.by_category.len() - 1
+                    }
+                };
+                for name in names {
+                    let bits = group.by_category[at]
+                        .1
+                        .entry(*name)
+                        .or_insert_with(|| vec![0; words]);
+                    set_bit(bits, i);
+                }
+            }
+        }
+    }
+    groups
 }
 
 /// Why a rule set cannot run.
@@ -337,6 +474,8 @@ enum Decision {
 #[derive(Debug)]
 struct RuleMatch {
     rule: usize,
+    /// The event's time by the rule's timestamp field.
+    timestamp: i64,
     hit: Option<RuleHit>,
     null_key_dropped: u64,
 }
@@ -397,6 +536,9 @@ impl Ord for Buffered {
 /// Runs a set of compiled rules over a stream of NDJSON lines.
 pub struct Detector {
     rules: Vec<RuleSlot>,
+    /// The rules by shared decode, with their category dispatch.
+    groups: Vec<Group>,
+    profile: Option<Profile>,
     cfg: Config,
     /// Scratch for [`Detector::push_line`] (taken while evaluating).
     doc: Option<Doc>,
@@ -471,10 +613,16 @@ impl Detector {
         // With a finite lateness every line's timestamp moves the clock that decides what is
         // late, so every line must be decoded for the answer not to depend on the prefilter.
         let prefilter = if cfg.prefilter && cfg.lateness_nanos == u64::MAX {
-            Prefilter::new(slots.iter().map(|s| s.rule.prefilter()))
+            Prefilter::per_rule(slots.iter().map(|s| s.rule.prefilter()))
         } else {
             None
         };
+        let profile = cfg.profile.then(|| Profile {
+            evaluations: slots.iter().map(|_| AtomicU64::new(0)).collect(),
+            eval_nanos: slots.iter().map(|_| AtomicU64::new(0)).collect(),
+            ..Profile::default()
+        });
+        let groups = groups(&slots);
         let samples_only = !slots.is_empty()
             && slots
                 .iter()
@@ -485,6 +633,8 @@ impl Detector {
         };
         Ok(Detector {
             rules: slots,
+            groups,
+            profile,
             cfg,
             doc: Some(Doc::new()),
             stats,
@@ -518,6 +668,19 @@ impl Detector {
             if let Some((_, engine)) = &slot.seq {
                 rs.seq = engine.stats();
             }
+        }
+        if let Some(p) = &self.profile {
+            let load = |c: &AtomicU64| c.load(AtomicOrdering::Relaxed);
+            for (i, rs) in s.rules.iter_mut().enumerate() {
+                rs.evaluations = p.evaluations.get(i).map_or(0, load);
+                rs.eval_nanos = p.eval_nanos.get(i).map_or(0, load);
+            }
+            s.profile = Some(SharedCosts {
+                prefiltered_lines: load(&p.prefiltered_lines),
+                prefilter_nanos: load(&p.prefilter_nanos),
+                decodes: load(&p.decodes),
+                decode_nanos: load(&p.decode_nanos),
+            });
         }
         s
     }
@@ -610,88 +773,169 @@ impl Detector {
         if line.iter().all(u8::is_ascii_whitespace) {
             return Err(SkipReason::Empty);
         }
-        if let Some(p) = self.prefilter.as_ref().filter(|_| probe) {
-            if !p.may_match(line, &mut doc.prefilter) {
-                return Ok(Decision::Prefiltered);
+        // The candidate rules: those whose literals the line holds (all, without a prefilter).
+        let mut cand = std::mem::take(&mut doc.rule_bits);
+        cand.clear();
+        match self.prefilter.as_ref().filter(|_| probe) {
+            Some(p) => {
+                let start = self.profile.as_ref().map(|_| Instant::now());
+                cand.extend_from_slice(p.candidates(line, &mut doc.prefilter));
+                if let (Some(prof), Some(start)) = (&self.profile, start) {
+                    add(&prof.prefiltered_lines, 1);
+                    add(&prof.prefilter_nanos, elapsed_nanos(start));
+                }
             }
+            None => cand.resize(self.rules.len().div_ceil(64), u64::MAX),
         }
+        let mut sel = std::mem::take(&mut doc.rule_sel);
+        let mut by_cat = std::mem::take(&mut doc.rule_cat);
+        let result = if cand.iter().all(|w| *w == 0) {
+            Ok(Decision::Prefiltered)
+        } else {
+            self.decide_rules(doc, line, framed, &cand, (&mut sel, &mut by_cat))
+        };
+        doc.rule_bits = cand;
+        doc.rule_sel = sel;
+        doc.rule_cat = by_cat;
+        result
+    }
+
+    /// Evaluates the candidate rules, one decode per group.
+    fn decide_rules(
+        &self,
+        doc: &mut Doc,
+        line: &[u8],
+        framed: &[u8],
+        cand: &[u64],
+        (sel, by_cat): (&mut Vec<u64>, &mut Vec<u64>),
+    ) -> Result<Decision, SkipReason> {
         let mut timestamp = None;
         let mut tiebreaker = None;
         let mut matches = Vec::new();
         // Parsed once, on demand, for the run-time rules.
         let mut value: Option<serde_json::Value> = None;
-        for (index, slot) in self.rules.iter().enumerate() {
-            let (mask, hit) = match &slot.rule {
-                AnyRule::Compiled(rule) => {
-                    let ev = doc
-                        .parse(rule.schema(), framed)
-                        .map_err(|e| SkipReason::from_line_error(e.reason()))?;
-                    let ts = match timestamp {
+        // The line as the hits of every matching rule hold it, copied once.
+        let mut value_raw: Option<Arc<str>> = None;
+        let mut groups_hit = 0;
+        for group in &self.groups {
+            sel.clear();
+            sel.extend(group.mask.iter().zip(cand).map(|(m, c)| m & c));
+            if sel.iter().all(|w| *w == 0) {
+                continue;
+            }
+            groups_hit += 1;
+            match group.schema {
+                Some(schema) => {
+                    let start = self.profile.as_ref().map(|_| Instant::now());
+                    let parsed = doc.parse(schema, framed);
+                    if let (Some(prof), Some(start)) = (&self.profile, start) {
+                        add(&prof.decodes, 1);
+                        add(&prof.decode_nanos, elapsed_nanos(start));
+                    }
+                    let ev = parsed.map_err(|e| SkipReason::from_line_error(e.reason()))?;
+                    let line_ts = match timestamp {
                         Some(ts) => ts,
                         None => {
-                            let ts = read_timestamp(&ev, rule.schema().timestamp);
+                            let ts = read_timestamp(&ev, schema.timestamp);
                             *timestamp.insert(self.untimed_ok(ts)?)
                         }
                     };
-                    tiebreaker = tiebreaker.or_else(|| rule.tiebreaker(&ev));
-                    let mask = rule.eval(&ev);
-                    if mask == 0 {
-                        continue;
+                    // Category dispatch: only rules testing one of the event's categories.
+                    if !group.by_category.is_empty() {
+                        by_cat.clear();
+                        by_cat.extend_from_slice(&group.any_category);
+                        for (field, map) in &group.by_category {
+                            for text in ev.texts(*field) {
+                                if let Some(bits) = map.get(text) {
+                                    by_cat.iter_mut().zip(bits).for_each(|(a, b)| *a |= b);
+                                }
+                            }
+                        }
+                        sel.iter_mut().zip(by_cat.iter()).for_each(|(a, b)| *a &= b);
                     }
-                    let hit = match slot.spec() {
-                        None => (Some(RuleHit::Event(Arc::from(ev.raw()))), 0),
-                        Some(spec) => {
-                            let (hit, dropped) = build_hit(spec, mask, ts, ev.raw(), |i| {
-                                stage_keys(i, spec, &ev, rule.as_ref())
+                    let mut raw: Option<Arc<str>> = None;
+                    for index in ones(sel) {
+                        let Some(AnyRule::Compiled(rule)) = self.rules.get(index).map(|s| &s.rule)
+                        else {
+                            continue;
+                        };
+                        let slot = &self.rules[index];
+                        let start = self.profile.as_ref().map(|_| Instant::now());
+                        let m =
+                            self.eval_compiled(slot, rule.as_ref(), &ev, schema, line_ts, &mut raw);
+                        if let (Some(prof), Some(start)) = (&self.profile, start) {
+                            add(&prof.evaluations[index], 1);
+                            add(&prof.eval_nanos[index], elapsed_nanos(start));
+                        }
+                        tiebreaker = tiebreaker.or_else(|| rule.tiebreaker(&ev));
+                        if let Some((ts, hit)) = m {
+                            matches.push(RuleMatch {
+                                rule: index,
+                                timestamp: ts,
+                                hit: hit.0,
+                                null_key_dropped: hit.1,
                             });
-                            (hit.map(RuleHit::Seq), dropped)
                         }
-                    };
-                    (mask, hit)
+                    }
                 }
-                AnyRule::Value(rule) => {
-                    if value.is_none() {
-                        value = Some(parse_value(line)?);
-                    }
-                    let Some(doc) = value.as_ref() else { continue };
-                    let ts = match timestamp {
-                        Some(ts) => ts,
-                        None => {
-                            let ts = rule
-                                .timestamp(doc)
-                                .ok_or(SkipReason::MissingTimestamp)
-                                .and_then(|text| {
-                                    parse_timestamp(crate::event::Value::Str(&text))
-                                        .map_err(|_| SkipReason::InvalidTimestamp)
-                                });
-                            *timestamp.insert(self.untimed_ok(ts)?)
+                None => {
+                    for &index in &group.members {
+                        let AnyRule::Value(rule) = &self.rules[index].rule else {
+                            continue;
+                        };
+                        let slot = &self.rules[index];
+                        if value.is_none() {
+                            value = Some(parse_value(line)?);
                         }
-                    };
-                    tiebreaker = tiebreaker.or_else(|| rule.tiebreaker(doc));
-                    let mask = rule.eval(doc);
-                    if mask == 0 {
-                        continue;
-                    }
-                    let raw = line_text(line);
-                    let hit = match slot.spec() {
-                        None => (Some(RuleHit::Event(Arc::from(raw))), 0),
-                        Some(spec) => {
-                            let (hit, dropped) = build_hit(spec, mask, ts, raw, |i| {
-                                let keys = rule.keys(doc, i);
-                                (!keys.is_empty()).then_some(keys)
+                        let Some(doc) = value.as_ref() else { continue };
+                        let ts = match timestamp {
+                            Some(ts) => ts,
+                            None => {
+                                let ts = rule
+                                    .timestamp(doc)
+                                    .ok_or(SkipReason::MissingTimestamp)
+                                    .and_then(|text| {
+                                        parse_timestamp(crate::event::Value::Str(&text))
+                                            .map_err(|_| SkipReason::InvalidTimestamp)
+                                    });
+                                *timestamp.insert(self.untimed_ok(ts)?)
+                            }
+                        };
+                        let start = self.profile.as_ref().map(|_| Instant::now());
+                        tiebreaker = tiebreaker.or_else(|| rule.tiebreaker(doc));
+                        let mask = rule.eval(doc);
+                        let hit = (mask != 0).then(|| {
+                            let raw = value_raw.get_or_insert_with(|| Arc::from(line_text(line)));
+                            match slot.spec() {
+                                None => (Some(RuleHit::Event(Arc::clone(raw))), 0),
+                                Some(spec) => {
+                                    let (hit, dropped) = build_hit(spec, mask, ts, raw, |i| {
+                                        let keys = rule.keys(doc, i);
+                                        (!keys.is_empty()).then_some(keys)
+                                    });
+                                    (hit.map(RuleHit::Seq), dropped)
+                                }
+                            }
+                        });
+                        if let (Some(prof), Some(start)) = (&self.profile, start) {
+                            add(&prof.evaluations[index], 1);
+                            add(&prof.eval_nanos[index], elapsed_nanos(start));
+                        }
+                        if let Some(hit) = hit {
+                            matches.push(RuleMatch {
+                                rule: index,
+                                timestamp: ts,
+                                hit: hit.0,
+                                null_key_dropped: hit.1,
                             });
-                            (hit.map(RuleHit::Seq), dropped)
                         }
-                    };
-                    (mask, hit)
+                    }
                 }
-            };
-            debug_assert!(mask != 0);
-            matches.push(RuleMatch {
-                rule: index,
-                hit: hit.0,
-                null_key_dropped: hit.1,
-            });
+            }
+        }
+        if groups_hit > 1 {
+            // Groups interleave when compiled and run-time rules are mixed: keep rule order.
+            matches.sort_by_key(|m| m.rule);
         }
         match timestamp {
             Some(timestamp) => Ok(Decision::Decoded {
@@ -702,6 +946,41 @@ impl Detector {
             // No rules: nothing to decide.
             None => Ok(Decision::Prefiltered),
         }
+    }
+
+    /// One compiled rule on a decoded event: `None` when no stage matches (or the event lacks
+    /// the rule's own timestamp field), else the rule's timestamp of the event, its hit and
+    /// the stage hits dropped for a missing join key.
+    #[allow(clippy::type_complexity)]
+    fn eval_compiled(
+        &self,
+        slot: &RuleSlot,
+        rule: &dyn Rule,
+        ev: &Event<'_>,
+        schema: &Schema,
+        line_ts: i64,
+        raw: &mut Option<Arc<str>>,
+    ) -> Option<(i64, (Option<RuleHit>, u64))> {
+        let mask = rule.eval(ev);
+        if mask == 0 {
+            return None;
+        }
+        let field = rule.timestamp_field();
+        let ts = if field == schema.timestamp {
+            line_ts
+        } else {
+            read_timestamp(ev, field).ok()?
+        };
+        let raw = raw.get_or_insert_with(|| Arc::from(ev.raw()));
+        let hit = match slot.spec() {
+            None => (Some(RuleHit::Event(Arc::clone(raw))), 0),
+            Some(spec) => {
+                let (hit, dropped) =
+                    build_hit(spec, mask, ts, raw, |i| stage_keys(i, spec, ev, rule));
+                (hit.map(RuleHit::Seq), dropped)
+            }
+        };
+        Some((ts, hit))
     }
 
     /// The sequential half of [`Detector::push_line`]: counts the line and feeds its hits, in
@@ -735,6 +1014,7 @@ impl Detector {
             rstats.matched_events += 1;
             rstats.null_key_dropped += m.null_key_dropped;
             let Some(hit) = m.hit else { continue };
+            let timestamp = m.timestamp;
             let ordinal = Ordinal {
                 timestamp,
                 tiebreaker,
@@ -1012,7 +1292,7 @@ fn build_hit(
     spec: &SeqSpec,
     mask: u64,
     timestamp: i64,
-    raw: &str,
+    raw: &Arc<str>,
     mut keys: impl FnMut(Option<usize>) -> Option<Vec<Key>>,
 ) -> (Option<Hit>, u64) {
     let mut dropped = 0;
@@ -1051,7 +1331,7 @@ fn build_hit(
                 tiebreaker: None,
                 arrival: 0,
             },
-            raw: Arc::from(raw),
+            raw: Arc::clone(raw),
         },
         stages,
         until,

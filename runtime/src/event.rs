@@ -204,6 +204,12 @@ pub struct Doc {
     pub(crate) arena: String,
     pub(crate) path: String,
     pub(crate) prefilter: crate::prefilter::Scratch,
+    /// The detector's candidate rules for the line being decided (one bit per rule).
+    pub(crate) rule_bits: Vec<u64>,
+    /// The detector's selected rules within one group.
+    pub(crate) rule_sel: Vec<u64>,
+    /// The rules the event's categories select.
+    pub(crate) rule_cat: Vec<u64>,
 }
 
 impl Doc {

@@ -6,6 +6,10 @@
 //! `"network" ∧ "linux" ∧ "connection_attempted" ∧ (169.254.169.254" ∨ ffff:)`. A line that
 //! satisfies no term of any rule cannot match and is not decoded.
 //!
+//! With many rules the same pass also says *which* rules a line may match
+//! ([`Prefilter::candidates`]): a rule none of whose terms holds is not evaluated. A rule
+//! without a requirement is a candidate for every line.
+//!
 //! Soundness rests on one observation: a JSON string without backslashes is its value verbatim.
 //! Escapes (`c\u0075rl`, `\/tmp\/x`) are the only way a value can differ from its raw text, so a
 //! line containing any backslash is always decoded. Matching is ASCII case-insensitive for every
@@ -74,6 +78,10 @@ pub type Requirement = &'static [&'static [&'static [Lit]]];
 pub struct Scratch {
     lower: Vec<u8>,
     hits: Vec<u64>,
+    /// The literals found, in the order found.
+    found: Vec<u32>,
+    /// The candidate rules of the last [`Prefilter::candidates`] call, one bit per rule.
+    pub(crate) rules: Vec<u64>,
 }
 
 /// A literal as searched: its text lower-cased, without a leading quote (checked separately, so
@@ -126,9 +134,11 @@ impl Search {
             .build()
         {
             Some(s) => Some(Search::Packed(s)),
+            // Past Teddy's size, one DFA pass over the lower-cased line reports every match,
+            // overlapping ones included (the needles are lower case already).
             None => AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .match_kind(MatchKind::Standard)
                 .build(needles)
                 .ok()
                 .map(Search::Automaton),
@@ -136,7 +146,7 @@ impl Search {
     }
 
     /// Calls `found(pattern, start, end)` for the longest match at every position where one
-    /// starts, until it returns `false`.
+    /// starts (Teddy) or for every match (the automaton), until it returns `false`.
     fn each(
         &self,
         line: &[u8],
@@ -158,12 +168,12 @@ impl Search {
                 }
             }
             Search::Automaton(ac) => {
-                let mut at = 0;
-                while let Some(m) = ac.find(Input::new(line).span(at..line.len())) {
+                lower.clear();
+                lower.extend(line.iter().map(u8::to_ascii_lowercase));
+                for m in ac.find_overlapping_iter(Input::new(&lower[..])) {
                     if !found(m.pattern().as_usize(), m.start(), m.end()) {
                         return;
                     }
-                    at = m.start() + 1;
                 }
             }
         }
@@ -225,8 +235,15 @@ impl NeedleSet {
         lower: &mut Vec<u8>,
         mut found: impl FnMut(u32) -> bool,
     ) {
+        // The automaton reports every match itself; Teddy only the longest at each start.
+        let complete = matches!(self.search, Search::Automaton(_));
         self.search.each(line, lower, |p, start, _| {
-            for q in std::iter::once(p as u32).chain(self.prefixes[p].iter().copied()) {
+            let implied = if complete {
+                &[][..]
+            } else {
+                &self.prefixes[p][..]
+            };
+            for q in std::iter::once(p as u32).chain(implied.iter().copied()) {
                 let end = start + self.lens[q as usize];
                 for &id in &self.ids[q as usize] {
                     if needles[id as usize].holds(line, start, end) && !found(id) {
@@ -247,55 +264,90 @@ pub struct Prefilter {
     /// Every literal.
     all: NeedleSet,
     /// One group of every term (its most selective), searched first: a line without any of
-    /// them is rejected after one fast pass.
+    /// them is rejected after one fast pass (when every rule has a requirement).
     triggers: NeedleSet,
-    /// Terms as lists of groups, each group a list of literal ids.
-    terms: Vec<Vec<Vec<u32>>>,
+    /// Terms as (rule, groups), each group a list of literal ids.
+    terms: Vec<(u32, Vec<Vec<u32>>)>,
+    /// For each literal, the terms whose first group holds it: a term can hold only on a line
+    /// where one of those literals was found.
+    by_first: Vec<Vec<u32>>,
+    /// Rules without a usable requirement: candidates for every line, one bit per rule.
+    always: Vec<u64>,
+    /// How many rules.
+    rules: usize,
 }
 
 impl Prefilter {
     /// A prefilter over these rules' requirements, or `None` when some rule has none (then every
     /// line must be decoded) or a literal is empty.
     pub fn new(reqs: impl IntoIterator<Item = Option<Requirement>>) -> Option<Prefilter> {
+        let p = Prefilter::per_rule(reqs)?;
+        p.always.iter().all(|w| *w == 0).then_some(p)
+    }
+
+    /// A prefilter that answers per rule ([`Prefilter::candidates`]): rules without a usable
+    /// requirement are candidates for every line. `None` when no rule has a requirement.
+    pub fn per_rule(reqs: impl IntoIterator<Item = Option<Requirement>>) -> Option<Prefilter> {
         let mut lits: Vec<Lit> = Vec::new();
+        let mut by_lit: std::collections::HashMap<(String, bool, Option<&'static str>), u32> =
+            std::collections::HashMap::new();
         let mut terms = Vec::new();
         let mut triggers: Vec<u32> = Vec::new();
-        for req in reqs {
-            for term in req? {
+        let mut always_rules = Vec::new();
+        let mut rules = 0;
+        'rules: for (rule, req) in reqs.into_iter().enumerate() {
+            rules = rule + 1;
+            let Some(req) = req else {
+                always_rules.push(rule);
+                continue;
+            };
+            let mut rule_terms = Vec::new();
+            let mut rule_triggers: Vec<u32> = Vec::new();
+            for term in req {
                 let mut groups: Vec<Vec<u32>> = Vec::new();
                 for group in term.iter() {
+                    // A group with a literal of one or two bytes (`0`, `.`, `ls`) holds on
+                    // almost every line and costs a check at almost every byte: leaving it out
+                    // only weakens the term.
+                    if group.iter().any(|l| searched_len(l) < 3) {
+                        continue;
+                    }
                     let mut ids = Vec::new();
                     for lit in group.iter() {
                         if lit.text.is_empty() || lit.text == "\"" {
-                            return None;
+                            always_rules.push(rule);
+                            continue 'rules;
                         }
-                        let id = match lits.iter().position(|l| {
-                            l.text.eq_ignore_ascii_case(lit.text)
-                                && l.value == lit.value
-                                && l.key == lit.key
-                        }) {
-                            Some(id) => id,
-                            None => {
-                                lits.push(*lit);
-                                lits.len() - 1
-                            }
-                        };
-                        ids.push(id as u32);
+                        let key = (lit.text.to_ascii_lowercase(), lit.value, lit.key);
+                        let id = *by_lit.entry(key).or_insert_with(|| {
+                            lits.push(*lit);
+                            (lits.len() - 1) as u32
+                        });
+                        ids.push(id);
                     }
                     groups.push(ids);
                 }
                 // The trigger: the first group (the compiler puts the most selective first).
                 match groups.first() {
-                    Some(best) => triggers.extend(best),
+                    Some(best) => rule_triggers.extend(best),
                     // A term without groups holds on every line.
-                    None => return None,
+                    None => {
+                        always_rules.push(rule);
+                        continue 'rules;
+                    }
                 }
-                terms.push(groups);
+                rule_terms.push((rule as u32, groups));
             }
+            terms.extend(rule_terms);
+            triggers.extend(rule_triggers);
         }
         if lits.is_empty() {
             // No terms at all: nothing can match, but say so by decoding.
             return None;
+        }
+        let mut always = vec![0u64; rules.div_ceil(64)];
+        for r in always_rules {
+            always[r / 64] |= 1 << (r % 64);
         }
         let needles: Vec<Needle> = lits
             .iter()
@@ -328,46 +380,90 @@ impl Prefilter {
             })
         };
         let first: Vec<u32> = triggers.iter().copied().filter(|&a| !implied(a)).collect();
+        let mut by_first = vec![Vec::new(); needles.len()];
+        for (t, (_, groups)) in terms.iter().enumerate() {
+            for &id in groups.first().into_iter().flatten() {
+                by_first[id as usize].push(t as u32);
+            }
+        }
         Some(Prefilter {
             all: NeedleSet::new(&needles, 0..needles.len() as u32)?,
             triggers: NeedleSet::new(&needles, first)?,
             needles,
             terms,
+            by_first,
+            always,
+            rules,
         })
     }
 
     /// Whether the line must be decoded: it has a backslash, or it satisfies some term.
     #[inline]
     pub fn may_match(&self, line: &[u8], scratch: &mut Scratch) -> bool {
+        self.candidates(line, scratch).iter().any(|w| *w != 0)
+    }
+
+    /// The rules the line may match, one bit per rule (in the order given to
+    /// [`Prefilter::per_rule`]): every rule when the line has a backslash, else the rules
+    /// without a requirement and those one of whose terms the line satisfies.
+    pub fn candidates<'s>(&self, line: &[u8], scratch: &'s mut Scratch) -> &'s [u64] {
+        let words = self.rules.div_ceil(64);
+        scratch.rules.clear();
         if memchr::memchr(b'\\', line).is_some() {
-            return true;
+            scratch.rules.resize(words, u64::MAX);
+            if let Some(last) = scratch.rules.last_mut() {
+                if self.rules % 64 != 0 {
+                    *last = (1 << (self.rules % 64)) - 1;
+                }
+            }
+            return &scratch.rules;
         }
-        // First pass: is any term's trigger group present at all?
-        let mut triggered = false;
-        self.triggers
-            .each_hit(&self.needles, line, &mut scratch.lower, |_| {
-                triggered = true;
-                false
-            });
-        if !triggered {
-            return false;
+        scratch.rules.extend_from_slice(&self.always);
+        if self.always.iter().all(|w| *w == 0) {
+            // First pass: is any term's trigger group present at all?
+            let mut triggered = false;
+            self.triggers
+                .each_hit(&self.needles, line, &mut scratch.lower, |_| {
+                    triggered = true;
+                    false
+                });
+            if !triggered {
+                return &scratch.rules;
+            }
         }
-        // Second pass: every literal, then the terms.
-        let words = self.needles.len().div_ceil(64);
+        // Second pass: every literal, then the terms whose first group was found.
         scratch.hits.clear();
-        scratch.hits.resize(words, 0);
-        let hits = &mut scratch.hits;
+        scratch.hits.resize(self.needles.len().div_ceil(64), 0);
+        scratch.found.clear();
+        let (hits, found) = (&mut scratch.hits, &mut scratch.found);
         self.all
             .each_hit(&self.needles, line, &mut scratch.lower, |id| {
-                hits[id as usize / 64] |= 1 << (id % 64);
+                let (w, bit) = (id as usize / 64, 1u64 << (id % 64));
+                if hits[w] & bit == 0 {
+                    hits[w] |= bit;
+                    found.push(id);
+                }
                 true
             });
-        self.terms.iter().any(|groups| {
-            groups.iter().all(|ids| {
+        let rules = &mut scratch.rules;
+        let terms = found
+            .iter()
+            .flat_map(|&id| &self.by_first[id as usize])
+            .map(|&t| &self.terms[t as usize]);
+        for (rule, groups) in terms {
+            let (w, bit) = (*rule as usize / 64, 1u64 << (rule % 64));
+            if rules[w] & bit != 0 {
+                continue;
+            }
+            let holds = groups.iter().all(|ids| {
                 ids.iter()
                     .any(|&b| hits[b as usize / 64] & (1 << (b % 64)) != 0)
-            })
-        })
+            });
+            if holds {
+                rules[w] |= bit;
+            }
+        }
+        rules
     }
 
     /// How many distinct literals the prefilter searches for.
@@ -378,6 +474,17 @@ impl Prefilter {
     /// Whether there are no literals (never true for a built prefilter).
     pub fn is_empty(&self) -> bool {
         self.needles.is_empty()
+    }
+}
+
+/// How many bytes of a literal the search looks for (a leading quote of a value is checked
+/// apart, see [`Needle`]).
+fn searched_len(l: &Lit) -> usize {
+    let n = l.text.len();
+    if l.value && n > 3 && l.text.starts_with('"') {
+        n - 1
+    } else {
+        n
     }
 }
 
@@ -493,6 +600,26 @@ mod tests {
         const A: Requirement = &[&[&[Lit::value("\"curl\"")]]];
         assert!(Prefilter::new([Some(A), None]).is_none());
         assert!(Prefilter::new([Some(A)]).is_some());
+    }
+
+    #[test]
+    fn candidates_name_the_rules_a_line_may_match() {
+        const A: Requirement = &[&[&[Lit::value("\"curl\"")]]];
+        const B: Requirement = &[&[&[Lit::value("\"wget\"")]], &[&[Lit::text("4242")]]];
+        let p = Prefilter::per_rule([Some(A), None, Some(B)]).expect("built");
+        let mut s = Scratch::default();
+        assert_eq!(p.candidates(br#"{"a":"curl"}"#, &mut s), &[0b011]);
+        assert_eq!(p.candidates(br#"{"a":"wget","n":4242}"#, &mut s), &[0b110]);
+        assert_eq!(p.candidates(br#"{"a":"ls"}"#, &mut s), &[0b010]);
+        assert_eq!(p.candidates(br#"{"a":"c\u0075rl"}"#, &mut s), &[0b111]);
+        assert!(Prefilter::per_rule([None, None]).is_none());
+        // A group of one- or two-byte literals holds almost everywhere: it is left out, and a
+        // term left without groups makes its rule a candidate for every line.
+        const C: Requirement = &[&[&[Lit::text("0")], &[Lit::value("\"curl\"")]]];
+        const D: Requirement = &[&[&[Lit::text("ls")]]];
+        let p = Prefilter::per_rule([Some(C), Some(D)]).expect("built");
+        assert_eq!(p.candidates(br#"{"a":"curl"}"#, &mut s), &[0b11]);
+        assert_eq!(p.candidates(br#"{"a":"0"}"#, &mut s), &[0b10]);
     }
 
     #[test]

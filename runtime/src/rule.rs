@@ -38,6 +38,19 @@ pub trait Rule: Send + Sync {
     fn key_value(&self, _field: FieldId, _text: &str) -> Option<String> {
         None
     }
+
+    /// The field this rule orders events by. Rules compiled together share one schema but may
+    /// each name their own timestamp field.
+    fn timestamp_field(&self) -> FieldId {
+        self.schema().timestamp
+    }
+
+    /// The categories some stage (or `until`) tests, on the field returned with them; `None`
+    /// when a stage matches any category. An event with none of them matches no stage, so the
+    /// detector does not evaluate the rule on it.
+    fn categories(&self) -> Option<(FieldId, &'static [&'static str])> {
+        None
+    }
 }
 
 /// A rule evaluated over a whole parsed document rather than generated matchers: the run-time
@@ -110,6 +123,13 @@ pub struct RuleMeta {
     pub tags: &'static [&'static str],
     /// `rule.index`.
     pub index: &'static [&'static str],
+    /// The field `process where …` tests (`event_category_override`, else `event.category`).
+    pub event_category_field: &'static str,
+    /// The field events are ordered by (`timestamp_field`, else `@timestamp`).
+    pub timestamp_field: &'static str,
+    /// `timestamp_override`: the field Kibana's scheduled searches take their time range from.
+    /// It does not order events; kept for `eql-detect rules` and alerts.
+    pub timestamp_override: Option<&'static str>,
     /// How often Kibana runs the rule (`5m` by default).
     pub interval: &'static str,
     /// The look-back of each run (`now-9m`).

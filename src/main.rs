@@ -6,6 +6,7 @@
 mod gen;
 mod input;
 mod output;
+mod profile;
 mod rules;
 mod summary;
 mod time;
@@ -53,7 +54,11 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Cmd {
     /// List the compiled rules with their metadata.
-    Rules,
+    Rules {
+        /// Only the rules this filter selects (as for a run; repeatable, all must hold).
+        #[arg(long, value_name = "FILTER", value_parser = rules::parse_select)]
+        select: Vec<rules::Select>,
+    },
     /// Show what a rule really means: the fully parenthesised query and the evaluation plan.
     Explain {
         /// Rule name, rule id, or a unique part of either (e.g. `imds`).
@@ -117,13 +122,20 @@ struct RunArgs {
     #[arg(long, value_name = "FIELD", requires = "rule_file")]
     tiebreaker_field: Option<String>,
     /// The field events are ordered by, for the --rule-file rules (Elasticsearch's
-    /// `timestamp_field`; overrides the rule file's `timestamp_override`).
+    /// `timestamp_field`; overrides the rule file's `timestamp_field`).
     #[arg(long, value_name = "FIELD", requires = "rule_file")]
     timestamp_field: Option<String>,
     /// The field `process where …` tests, for the --rule-file rules (Elasticsearch's
     /// `event_category_field`; overrides the rule file's `event_category_override`).
     #[arg(long, value_name = "FIELD", requires = "rule_file")]
     event_category_field: Option<String>,
+    /// Run only the compiled rules this filter selects: `os:linux`, `tag:"Data Source: Elastic
+    /// Defend"`, `index:logs-endpoint.events.*`, `name:*Privilege*`, `id:RULE_ID`,
+    /// `severity:high`, `file:rules/elastic/linux/*`; alternatives separated by commas (any
+    /// may hold). Repeatable: every
+    /// filter must hold. `eql-detect rules --select …` shows what a filter selects.
+    #[arg(long, value_name = "FILTER", value_parser = rules::parse_select)]
+    select: Vec<rules::Select>,
     /// Run only the rules given with --rule-file, not the ones compiled into the binary.
     #[arg(long, requires = "rule_file")]
     no_builtin_rules: bool,
@@ -140,6 +152,14 @@ struct RunArgs {
     /// `max_samples_per_key`).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     max_samples_per_key: u32,
+    /// Print what each rule costs on stderr at the end: evaluations, matching events, alerts and
+    /// time, with the shared costs of the prefilter and decoding. Timing adds a clock read
+    /// around every evaluation.
+    #[arg(long)]
+    profile: bool,
+    /// Order of the --profile table.
+    #[arg(long, value_enum, default_value = "time", requires = "profile")]
+    profile_sort: profile::Sort,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -181,7 +201,7 @@ fn parse_dur(s: &str) -> Result<u64, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
-        Some(Cmd::Rules) => print_or_fail(rules::list()),
+        Some(Cmd::Rules { select }) => print_or_fail(rules::list(&select)),
         Some(Cmd::Explain { rule }) => match rules::explain(&rule) {
             Ok(text) => print_or_fail(text),
             Err(msg) => {
@@ -396,8 +416,15 @@ fn run_detect(args: &RunArgs) -> ExitCode {
     let mut rules: Vec<AnyRule> = if args.no_builtin_rules {
         Vec::new()
     } else {
-        rules::compiled().into_iter().map(AnyRule::from).collect()
+        rules::selected(&args.select)
+            .into_iter()
+            .map(AnyRule::from)
+            .collect()
     };
+    if !args.select.is_empty() && rules.is_empty() {
+        eprintln!("eql-detect: no compiled rule matches --select; `eql-detect rules --select …` shows what a filter selects");
+        return ExitCode::from(2);
+    }
     let types = match args.mapping.as_deref().map(rules::mapping).transpose() {
         Ok(types) => types,
         Err(e) => {
@@ -436,6 +463,7 @@ fn run_detect(args: &RunArgs) -> ExitCode {
         // --strict promises to stop at the first bad line, so every line must be looked at.
         prefilter: !(args.validate || args.strict),
         max_samples_per_key: args.max_samples_per_key as usize,
+        profile: args.profile,
         ..Config::default()
     };
     let mut det = match Detector::with_rules(rules, cfg) {
@@ -496,7 +524,8 @@ fn run_detect(args: &RunArgs) -> ExitCode {
         None => {}
     }
 
-    summary.absorb(&det.stats(), &rule_names);
+    let stats = det.stats();
+    summary.absorb(&stats, &rule_names);
     summary.stopped = stop.map(|s| s.as_str().to_owned());
     summary.set_elapsed(started.elapsed().as_secs_f64());
 
@@ -518,6 +547,10 @@ fn run_detect(args: &RunArgs) -> ExitCode {
             SummaryFormat::Json => summary.to_json() + "\n",
         };
         // stderr may be closed too; nothing useful is left to do about that.
+        let _ = io::stderr().write_all(text.as_bytes());
+    }
+    if args.profile {
+        let text = profile::report(&stats, &rule_names, args.profile_sort);
         let _ = io::stderr().write_all(text.as_bytes());
     }
     code

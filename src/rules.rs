@@ -28,9 +28,82 @@ pub fn mapping(path: &std::path::Path) -> Result<eql_interp::FieldTypes, String>
     eql_interp::FieldTypes::from_mapping(&text).map_err(|e| format!("eql-detect: {shown}: {e}"))
 }
 
-/// Every compiled rule, in a fixed order (the order of the summary's per-rule lines).
+eql_runtime::eql_rules!(mod bundled = "rules");
+
+/// Every compiled rule, in a fixed order (the order of the summary's per-rule lines): the
+/// rule files under `rules/`, compiled into one rule set.
 pub fn compiled() -> Vec<Box<dyn Rule>> {
-    vec![Box::new(eql_runtime::eql_rule!("rules/imds.eql"))]
+    bundled::rules()
+}
+
+/// One `--select` filter: alternatives separated by commas, any of which a rule must meet.
+#[derive(Clone, Debug)]
+pub struct Select(Vec<(Key, String)>);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Key {
+    Os,
+    Tag,
+    Index,
+    Name,
+    Id,
+    Severity,
+    File,
+}
+
+/// Parses `--select`: `os:linux`, `tag:TEXT`, `index:GLOB`, `name:GLOB`, `id:RULE_ID`,
+/// `severity:LEVEL`, `file:GLOB` (the rule file, e.g. `rules/elastic/linux/*`), or several of them separated by commas (any may hold).
+pub fn parse_select(s: &str) -> Result<Select, String> {
+    let mut alts = Vec::new();
+    for part in s.split(',') {
+        let (key, value) = part.split_once(':').ok_or_else(|| {
+            format!("`{part}`: expected KEY:VALUE (os, tag, index, name, id, severity, file)")
+        })?;
+        let key = match key.trim().to_ascii_lowercase().as_str() {
+            "os" => Key::Os,
+            "tag" => Key::Tag,
+            "index" => Key::Index,
+            "name" => Key::Name,
+            "id" => Key::Id,
+            "severity" => Key::Severity,
+            "file" => Key::File,
+            other => {
+                return Err(format!(
+                    "`{other}`: unknown key (os, tag, index, name, id, severity, file)"
+                ))
+            }
+        };
+        alts.push((key, value.trim().to_owned()));
+    }
+    Ok(Select(alts))
+}
+
+impl Select {
+    /// Whether the rule meets one of the alternatives. Text compares case-insensitively;
+    /// `index`, `name` and `file` take `*` wildcards.
+    pub fn matches(&self, m: &RuleMeta) -> bool {
+        let glob = |p: &str, s: &str| eql_runtime::matcher::like(p, s, true);
+        self.0.iter().any(|(key, v)| match key {
+            Key::Os => m
+                .tags
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&format!("OS: {v}"))),
+            Key::Tag => m.tags.iter().any(|t| t.eq_ignore_ascii_case(v)),
+            Key::Index => m.index.iter().any(|i| glob(v, i)),
+            Key::Name => glob(v, m.name),
+            Key::Id => m.rule_id.eq_ignore_ascii_case(v),
+            Key::Severity => m.severity.eq_ignore_ascii_case(v),
+            Key::File => glob(v, m.source),
+        })
+    }
+}
+
+/// The compiled rules every filter selects.
+pub fn selected(filters: &[Select]) -> Vec<Box<dyn Rule>> {
+    compiled()
+        .into_iter()
+        .filter(|r| filters.iter().all(|f| f.matches(r.meta())))
+        .collect()
 }
 
 fn mitre_lines(meta: &RuleMeta) -> Vec<String> {
@@ -51,17 +124,25 @@ fn mitre_lines(meta: &RuleMeta) -> Vec<String> {
 }
 
 /// `eql-detect rules`: one block per rule.
-pub fn list() -> String {
+pub fn list(filters: &[Select]) -> String {
     let mut s = String::new();
-    for rule in compiled() {
+    for rule in selected(filters) {
         let m = rule.meta();
         let _ = writeln!(s, "{}", m.name);
-        let rows: [(&str, String); 9] = [
+        let mut category = m.event_category_field.to_owned();
+        if let Some(t) = m.timestamp_override {
+            let _ = write!(category, " (time range: {t})");
+        }
+        let rows: [(&str, String); 10] = [
             ("rule_id", m.rule_id.to_owned()),
             ("version", m.version.to_string()),
             ("severity", m.severity.to_owned()),
             ("risk_score", m.risk_score.to_string()),
             ("index", m.index.join(", ")),
+            (
+                "fields",
+                format!("category {category}, timestamp {}", m.timestamp_field),
+            ),
             ("interval", format!("{} (from {})", m.interval, m.from)),
             ("max_signals", m.max_signals.to_string()),
             ("tags", m.tags.join(", ")),
@@ -86,9 +167,18 @@ pub fn list() -> String {
 fn find(query: &str) -> Result<Box<dyn Rule>, String> {
     let q = query.trim().to_lowercase();
     let mut all = compiled();
+    if let Some(i) = all
+        .iter()
+        .position(|r| r.meta().name.eq_ignore_ascii_case(&q))
+    {
+        return Ok(all.swap_remove(i));
+    }
+    // Then by file: `imds` is `rules/imds.eql`.
     if let Some(i) = all.iter().position(|r| {
-        let m = r.meta();
-        m.name.eq_ignore_ascii_case(&q) || m.rule_id.eq_ignore_ascii_case(&q)
+        let src = r.meta().source;
+        let stem = src.rsplit('/').next().unwrap_or(src);
+        stem.rsplit_once('.')
+            .is_some_and(|(stem, _)| stem.eq_ignore_ascii_case(&q))
     }) {
         return Ok(all.swap_remove(i));
     }

@@ -176,7 +176,19 @@ impl Summary {
                 self.late_events, self.future_events, self.future_dropped
             );
         }
-        for r in &self.rules {
+        // With many rules, those that saw nothing are summed up in one line.
+        let quiet = |r: &RuleSummary| {
+            r.alerts
+                + r.suppressed
+                + r.matched_events
+                + r.evicted_keys
+                + r.piped_out
+                + r.batch_dropped
+                == 0
+        };
+        let many = self.rules.len() > 10;
+        let silent = self.rules.iter().filter(|r| many && quiet(r)).count();
+        for r in self.rules.iter().filter(|r| !(many && quiet(r))) {
             let _ = writeln!(
                 s,
                 "  rule \"{}\": {} alerts, {} suppressed by max_signals, {} matching events, {} evicted keys, peak state {} B",
@@ -192,6 +204,9 @@ impl Summary {
                     r.batch_dropped
                 );
             }
+        }
+        if silent > 0 {
+            let _ = writeln!(s, "  {silent} other rules: no matching events");
         }
         for e in &self.input_errors {
             let _ = writeln!(s, "  input error: {e}");

@@ -22,9 +22,24 @@ fn tmp(name: &str) -> PathBuf {
     dir.join(name)
 }
 
+/// The IMDS rule alone: most tests here are about the detector and its output, on data built
+/// for that rule. (Tests of the whole bundled set pass `--select` themselves.)
+fn imds_only(args: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let sub = matches!(args.first(), Some(&("rules" | "explain" | "gen")));
+    if !sub
+        && !args
+            .iter()
+            .any(|a| *a == "--no-builtin-rules" || a.starts_with("--select"))
+    {
+        v.insert(0, "--select=file:rules/imds.eql".into());
+    }
+    v
+}
+
 fn run(args: &[&str]) -> Output {
     Command::new(BIN)
-        .args(args)
+        .args(imds_only(args))
         .stdin(Stdio::null())
         .output()
         .unwrap()
@@ -32,7 +47,7 @@ fn run(args: &[&str]) -> Output {
 
 fn run_stdin(args: &[&str], input: &[u8]) -> Output {
     let mut child = Command::new(BIN)
-        .args(args)
+        .args(imds_only(args))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -463,17 +478,37 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn rules_subcommand() {
-    let out = run(&["rules"]);
+    let out = run(&["rules", "--select", "file:rules/imds.eql"]);
     assert_eq!(out.status.code(), Some(0));
     insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+    // The bundled set: IMDS and Elastic's 327 Linux Elastic Defend rules.
+    let all = String::from_utf8(run(&["rules"]).stdout).unwrap();
+    assert_eq!(all.matches("\n  rule_id ").count(), 328);
+    let linux = run(&[
+        "rules",
+        "--select",
+        "os:linux",
+        "--select",
+        "index:logs-endpoint.events*",
+    ]);
+    let linux = String::from_utf8(linux.stdout).unwrap();
+    assert_eq!(linux.matches("\n  rule_id ").count(), 328);
+    let high = run(&["rules", "--select", "severity:high,severity:critical"]);
+    let high = String::from_utf8(high.stdout).unwrap();
+    assert!(high.matches("\n  rule_id ").count() < 328);
+    assert!(!high.contains("\n  severity     low"), "{high}");
+    let bad = run(&["rules", "--select", "colour:red"]);
+    assert_eq!(bad.status.code(), Some(2));
 }
 
 #[test]
 fn explain_subcommand() {
     let by_part = run(&["explain", "imds"]);
     assert_eq!(by_part.status.code(), Some(0));
-    let by_id = run(&["explain", RULE_ID]);
-    assert_eq!(by_part.stdout, by_id.stdout);
+    // The id alone is ambiguous: Elastic reused it for a later rule, bundled too.
+    assert_eq!(run(&["explain", RULE_ID]).status.code(), Some(2));
+    let by_name = run(&["explain", RULE_NAME]);
+    assert_eq!(by_part.stdout, by_name.stdout);
     let text = String::from_utf8(by_part.stdout).unwrap();
     insta::assert_snapshot!(text);
 }
@@ -1078,4 +1113,49 @@ fn timestamp_and_category_fields_can_be_set() {
     let without = [&base[..], &[data.to_str().unwrap()]].concat();
     let out = run(&without);
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 0);
+}
+
+/// `--profile` over the bundled sample with every bundled rule: the evaluation, match and
+/// alert counts per rule are exact (the prefilter and the category dispatch decide which
+/// rules see which lines); times vary from run to run and are masked.
+#[test]
+fn profile_report() {
+    let out = run(&[
+        "--select=file:rules/*",
+        "--profile",
+        "--profile-sort=name",
+        "--quiet",
+        "--threads=2",
+        "--format=ndjson",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stderr).unwrap();
+    let masked: Vec<String> = text
+        .lines()
+        .map(|l| {
+            // Rule rows: name, evals, matches and alerts stay; time, ns/eval and share go.
+            let chars: Vec<char> = l.chars().collect();
+            if l.ends_with('%') && chars.len() > 92 {
+                format!("{} …", chars[..91].iter().collect::<String>().trim_end())
+            } else if l.ends_with('%') {
+                // The shared costs: what and how many stay.
+                format!(
+                    "{} …",
+                    chars[..29.min(chars.len())].iter().collect::<String>()
+                )
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect();
+    let masked = masked.join("\n");
+    assert!(masked.contains("328 rules"), "{masked}");
+    // IMDS finds the 6 injected sequences here as when it runs alone.
+    assert!(
+        masked.lines().any(|l| l
+            .starts_with("  Unusual Instance Metadata Service (IMDS) API Request")
+            && l.split_whitespace().rev().nth(1) == Some("6")),
+        "{masked}"
+    );
+    insta::assert_snapshot!(masked);
 }

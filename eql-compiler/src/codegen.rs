@@ -498,31 +498,75 @@ fn lookup_fn(fields: &[FieldInfo], ident: impl Fn(usize) -> Ident, p: &TokenStre
         .collect();
     sorted.sort_by_key(|(_, path)| *path);
     sorted.dedup_by_key(|(_, path)| *path);
-    let field_arms = sorted.iter().map(|(i, path)| {
-        let lit = Literal::byte_string(path.as_bytes());
-        let id = ident(*i);
-        let null_value = fields.get(*i).and_then(|f| f.null_value.as_deref());
-        match null_value {
-            _ if prefixes.contains(path) => quote!(#lit => #p::Lookup::FieldAndPrefix(#id),),
-            Some(_) => quote!(#lit => #p::Lookup::FieldNull(#id),),
-            None => quote!(#lit => #p::Lookup::Field(#id),),
-        }
-    });
-    let only_prefixes: Vec<Literal> = prefixes
+    // (path, arm) for every read field and every prefix that is only a prefix.
+    let mut arms: Vec<(&str, TokenStream)> = sorted
         .iter()
-        .filter(|x| !names.contains(*x))
-        .map(|x| Literal::byte_string(x.as_bytes()))
+        .map(|(i, path)| {
+            let lit = Literal::byte_string(path.as_bytes());
+            let id = ident(*i);
+            let null_value = fields.get(*i).and_then(|f| f.null_value.as_deref());
+            let arm = match null_value {
+                _ if prefixes.contains(path) => quote!(#lit => #p::Lookup::FieldAndPrefix(#id),),
+                Some(_) => quote!(#lit => #p::Lookup::FieldNull(#id),),
+                None => quote!(#lit => #p::Lookup::Field(#id),),
+            };
+            (*path, arm)
+        })
         .collect();
-    let prefix_arm =
-        (!only_prefixes.is_empty()).then(|| quote!(#(#only_prefixes)|* => #p::Lookup::Prefix,));
-    quote! {
-        /// Classifies a dotted path met while walking a document.
-        fn __lookup(__path: &[u8]) -> #p::Lookup {
+    let only_prefixes: Vec<&str> = prefixes
+        .iter()
+        .copied()
+        .filter(|x| !names.contains(*x))
+        .collect();
+    let body = if arms.len() + only_prefixes.len() <= 16 {
+        let only: Vec<Literal> = only_prefixes
+            .iter()
+            .map(|x| Literal::byte_string(x.as_bytes()))
+            .collect();
+        let prefix_arm = (!only.is_empty()).then(|| quote!(#(#only)|* => #p::Lookup::Prefix,));
+        let arms = arms.iter().map(|(_, a)| a);
+        quote! {
             match __path {
-                #(#field_arms)*
+                #(#arms)*
                 #prefix_arm
                 _ => #p::Lookup::Miss,
             }
+        }
+    } else {
+        // Many paths (a rule set): match the length first, so that a path is compared with
+        // the few paths of its length rather than with all of them in turn.
+        for x in &only_prefixes {
+            let lit = Literal::byte_string(x.as_bytes());
+            arms.push((x, quote!(#lit => #p::Lookup::Prefix,)));
+        }
+        arms.sort_by_key(|(path, _)| (path.len(), *path));
+        let mut by_len: Vec<(usize, Vec<TokenStream>)> = Vec::new();
+        for (path, arm) in arms {
+            match by_len.last_mut() {
+                Some((n, v)) if *n == path.len() => v.push(arm),
+                _ => by_len.push((path.len(), vec![arm])),
+            }
+        }
+        let groups = by_len.into_iter().map(|(n, arms)| {
+            let n = Literal::usize_unsuffixed(n);
+            quote! {
+                #n => match __path {
+                    #(#arms)*
+                    _ => #p::Lookup::Miss,
+                },
+            }
+        });
+        quote! {
+            match __path.len() {
+                #(#groups)*
+                _ => #p::Lookup::Miss,
+            }
+        }
+    };
+    quote! {
+        /// Classifies a dotted path met while walking a document.
+        fn __lookup(__path: &[u8]) -> #p::Lookup {
+            #body
         }
     }
 }
@@ -552,10 +596,21 @@ fn matcher_static(m: &crate::ir::Matcher, p: &TokenStream) -> TokenStream {
     );
     let first = pats.first().map_or("", String::as_str);
     match m.kind {
-        MatcherKind::Exact => quote! {
-            #[doc = #doc]
-            static #name: #p::Exact = #p::Exact::new(&[#(#pats),*], #ci);
-        },
+        MatcherKind::Exact => {
+            // Sorted (and, for ASCII case-insensitive sets, lower-cased): the runtime then
+            // binary-searches a long set instead of scanning it.
+            let mut pats: Vec<String> = if ci && pats.iter().all(|p| p.is_ascii()) {
+                pats.iter().map(|p| p.to_ascii_lowercase()).collect()
+            } else {
+                pats.clone()
+            };
+            pats.sort_unstable();
+            pats.dedup();
+            quote! {
+                #[doc = #doc]
+                static #name: #p::Exact = #p::Exact::new(&[#(#pats),*], #ci);
+            }
+        }
         MatcherKind::Prefix => quote! {
             #[doc = #doc]
             static #name: #p::Prefix = #p::Prefix::new(&[#(#pats),*], #ci);

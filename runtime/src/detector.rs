@@ -48,7 +48,8 @@ pub struct Config {
     pub max_future_events: usize,
     /// Decide lines that contain none of the rules' literals without decoding them (see
     /// [`crate::prefilter`]). Such lines are not validated as JSON. The detector rests the
-    /// prefilter while more than a fifth of the lines pass it (then it costs more than it saves).
+    /// prefilter while more than a fifth of the lines pass it (then it costs more than it saves),
+    /// unless there are several rules (it then also picks the rules each line may match).
     /// It applies only with an unbounded `lateness_nanos` (`u64::MAX`): with a finite one, every
     /// line's timestamp moves the clock that decides what is late, so every line is decoded.
     pub prefilter: bool,
@@ -447,7 +448,9 @@ pub struct Decided {
 /// The prefilter pays for itself only when most lines fail it: scanning a line for the literals
 /// costs about as much as decoding it. Over each window of probed lines the detector counts how
 /// many passed; when more than a fifth did, the prefilter rests (every line is decoded) for
-/// `REST_WINDOWS` windows, then probes again. Answers are the same either way.
+/// `REST_WINDOWS` windows, then probes again. Answers are the same either way. With more than
+/// one rule it never rests: it then also tells which rules each line may match, and on Elastic's
+/// Linux rules that cuts evaluations tenfold.
 #[derive(Clone, Copy, Debug)]
 struct PrefilterUse {
     active: bool,
@@ -1076,7 +1079,9 @@ impl Detector {
             u.passed += 1;
         }
         if u.seen >= PREFILTER_WINDOW {
-            if u.passed > u.seen / 5 {
+            // With several rules the prefilter also says which rules a line may match, and that
+            // saves far more evaluations than its scan costs: it rests only for a single rule.
+            if u.passed > u.seen / 5 && self.rules.len() == 1 {
                 u.active = false;
                 u.resting = PREFILTER_WINDOW * REST_WINDOWS;
             } else {

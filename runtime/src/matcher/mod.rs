@@ -172,6 +172,9 @@ const fn const_is_ascii(pat: &str) -> bool {
 struct SetInfo {
     /// Every literal is ASCII.
     ascii: bool,
+    /// The literals are in strictly ascending byte order, and none has an ASCII capital: a
+    /// long set is then binary-searched (the compiler emits sets this way).
+    sorted_lower: bool,
     /// Shortest literal, in bytes.
     min_len: usize,
     /// Longest literal, in bytes.
@@ -182,11 +185,22 @@ impl SetInfo {
     const fn of(pats: &[&str]) -> SetInfo {
         let mut info = SetInfo {
             ascii: true,
+            sorted_lower: true,
             min_len: usize::MAX,
             max_len: 0,
         };
         let mut i = 0;
         while i < pats.len() {
+            if i > 0 && !const_less(pats[i - 1].as_bytes(), pats[i].as_bytes()) {
+                info.sorted_lower = false;
+            }
+            let mut j = 0;
+            while j < pats[i].len() {
+                if pats[i].as_bytes()[j].is_ascii_uppercase() {
+                    info.sorted_lower = false;
+                }
+                j += 1;
+            }
             let n = pats[i].len();
             if n < info.min_len {
                 info.min_len = n;
@@ -200,6 +214,13 @@ impl SetInfo {
             i += 1;
         }
         info
+    }
+
+    /// Whether a binary search finds `s` (lower-cased first when `ci`): the set is sorted and
+    /// lower case, large enough for it to pay, of literals short enough to lower-case `s` on
+    /// the stack, and (when `ci`) ASCII.
+    const fn searchable(&self, len: usize, ci: bool) -> bool {
+        self.sorted_lower && len > 8 && self.max_len <= 64 && (!ci || self.ascii)
     }
 
     /// Whether byte lengths of data and pattern must relate as they do for ASCII patterns.
@@ -242,6 +263,22 @@ impl Exact {
         if self.info.byte_exact(self.ci) && (n < self.info.min_len || n > self.info.max_len) {
             return false;
         }
+        if self.info.searchable(self.pats.len(), self.ci) {
+            if !self.ci {
+                return self.pats.binary_search(&s).is_ok();
+            }
+            // ASCII literals: `s` matches only if its ASCII-lower-cased bytes are one of them.
+            let mut buf = [0u8; 64];
+            let Some(lower) = buf.get_mut(..n) else {
+                return false;
+            };
+            lower.copy_from_slice(s.as_bytes());
+            lower.make_ascii_lowercase();
+            return self
+                .pats
+                .binary_search_by(|p| p.as_bytes().cmp(lower))
+                .is_ok();
+        }
         if !self.ci {
             return self.pats.contains(&s);
         }
@@ -259,6 +296,18 @@ impl Exact {
             }
         })
     }
+}
+
+/// `a < b`, bytewise (for const set checks).
+const fn const_less(a: &[u8], b: &[u8]) -> bool {
+    let mut i = 0;
+    while i < a.len() && i < b.len() {
+        if a[i] != b[i] {
+            return a[i] < b[i];
+        }
+        i += 1;
+    }
+    a.len() < b.len()
 }
 
 /// A set of prefixes: patterns `lit*`. `pats` are the literals without the `*`.
@@ -620,6 +669,34 @@ pub enum PatternShape<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A long sorted lower-case set is binary-searched; it answers as the scan would.
+    #[test]
+    fn long_sets_are_searched_as_scanned() {
+        const SORTED: &[&str] = &[
+            "awk", "base64", "busybox", "cat", "curl", "dd", "gdb", "nc", "perl", "python", "wget",
+            "xxd",
+        ];
+        const UNSORTED: &[&str] = &[
+            "xxd", "awk", "base64", "busybox", "cat", "curl", "dd", "gdb", "nc", "perl", "python",
+            "wget",
+        ];
+        for ci in [false, true] {
+            let fast = Exact::new(SORTED, ci);
+            let slow = Exact::new(UNSORTED, ci);
+            assert!(fast.info.searchable(SORTED.len(), ci));
+            assert!(!slow.info.searchable(UNSORTED.len(), ci));
+            for s in [
+                "curl", "CURL", "Curl", "xxd", "awk", "aw", "awkk", "", "cürl", "pythoN",
+            ] {
+                assert_eq!(fast.is_match(s), slow.is_match(s), "{s} ci={ci}");
+            }
+            assert_eq!(fast.is_match("CURL"), ci);
+        }
+        // A capital letter keeps a set off the search (it would be found only as written).
+        let upper = Exact::new(&["A", "b", "c", "d", "e", "f", "g", "h", "i", "j"], true);
+        assert!(upper.is_match("a"));
+    }
 
     /// Wildcard and case-folding edge cases: (pattern, value, ci, expected).
     const SEEDS: &[(&str, &str, bool, bool)] = &[

@@ -1,5 +1,7 @@
 //! The compiled IMDS rule on generated Elastic Defend data: the stage predicates per event
-//! (decode + evaluate), and the whole detector (prefilter on and off, one and two threads).
+//! (decode + evaluate), and the whole detector (prefilter on and off, one and two threads);
+//! then the whole bundled rule set (IMDS and Elastic's 327 Linux Elastic Defend rules, one
+//! `eql_rules!` engine) beside IMDS alone.
 //!
 //! `cargo bench --bench imds`. Every benchmark checks its result count before it is timed.
 
@@ -15,6 +17,28 @@ mod gen;
 #[allow(dead_code, unused_imports)]
 #[path = "../src/time.rs"]
 mod time;
+
+// The binary's bundled rule set.
+eql_runtime::eql_rules!(mod bundled = "rules");
+
+const IMDS: &str = "Unusual Instance Metadata Service (IMDS) API Request";
+
+/// Every bundled rule over the lines; returns the IMDS rule's alerts.
+fn detect_set(lines: &[&[u8]], threads: usize) -> u64 {
+    let cfg = Config {
+        alert_cap: false,
+        lateness_nanos: u64::MAX,
+        ..Config::default()
+    };
+    let mut det = Detector::new(bundled::rules(), cfg).expect("runs");
+    let mut alerts = 0;
+    let mut count = |a: eql_runtime::detector::Alert| alerts += u64::from(a.rule.name == IMDS);
+    for chunk in lines.chunks(4096) {
+        det.push_batch(chunk, threads, &mut count);
+    }
+    det.finish(&mut count);
+    alerts
+}
 
 fn workload(events: u64) -> (Vec<u8>, gen::Truth) {
     let cfg = gen::GenConfig {
@@ -103,6 +127,30 @@ fn bench(c: &mut Criterion) {
             b.iter_batched(
                 || (),
                 |()| detect(&lines, prefilter, threads),
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+
+    // The bundled set in one engine, beside IMDS alone, on the same lines.
+    let mut g = c.benchmark_group("rule_set");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.sample_size(10);
+    assert_eq!(detect(&lines, true, 1), truth.true_sequences);
+    g.bench_function("imds_only", |b| {
+        b.iter_batched(|| (), |()| detect(&lines, true, 1), BatchSize::PerIteration)
+    });
+    for (name, threads) in [("all_328_rules", 1), ("all_328_rules_2_threads", 2)] {
+        assert_eq!(
+            detect_set(&lines, threads),
+            truth.true_sequences,
+            "{name}: IMDS finds the injected sequences among the other rules"
+        );
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || (),
+                |()| detect_set(&lines, threads),
                 BatchSize::PerIteration,
             )
         });

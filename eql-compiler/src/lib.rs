@@ -224,19 +224,7 @@ impl Parse for Input {
             input.parse::<syn::Token![=]>()?;
             (Some((attrs, vis, name)), input.parse()?)
         };
-        let mut mapping = None;
-        if input.peek(syn::Token![,]) {
-            input.parse::<syn::Token![,]>()?;
-            if !input.is_empty() {
-                let key: Ident = input.parse()?;
-                if key != "mapping" {
-                    return Err(syn::Error::new(key.span(), "expected `mapping = \"…\"`"));
-                }
-                input.parse::<syn::Token![=]>()?;
-                mapping = Some(input.parse()?);
-                let _ = input.parse::<Option<syn::Token![,]>>()?;
-            }
-        }
+        let mapping = parse_mapping(input)?;
         if !input.is_empty() {
             return Err(input.error(if item.is_some() {
                 "expected `vis struct Name = \"path.eql\"` and optionally `, mapping = \"…\"`"
@@ -465,6 +453,25 @@ fn module_name(path: &str) -> String {
     name
 }
 
+/// The optional `, mapping = "index.mapping"` (and a trailing comma) after a macro's path.
+fn parse_mapping(input: ParseStream<'_>) -> syn::Result<Option<syn::LitStr>> {
+    if !input.peek(syn::Token![,]) {
+        return Ok(None);
+    }
+    input.parse::<syn::Token![,]>()?;
+    if input.is_empty() {
+        return Ok(None);
+    }
+    let key: Ident = input.parse()?;
+    if key != "mapping" {
+        return Err(syn::Error::new(key.span(), "expected `mapping = \"…\"`"));
+    }
+    input.parse::<syn::Token![=]>()?;
+    let mapping = input.parse()?;
+    let _ = input.parse::<Option<syn::Token![,]>>()?;
+    Ok(Some(mapping))
+}
+
 /// The arguments of `eql_rules!`: a directory, or `vis mod name = directory`; then optionally
 /// `, mapping = "index.mapping"`.
 struct SetInput {
@@ -485,19 +492,7 @@ impl Parse for SetInput {
             input.parse::<syn::Token![=]>()?;
             (Some((attrs, vis, name)), input.parse()?)
         };
-        let mut mapping = None;
-        if input.peek(syn::Token![,]) {
-            input.parse::<syn::Token![,]>()?;
-            if !input.is_empty() {
-                let key: Ident = input.parse()?;
-                if key != "mapping" {
-                    return Err(syn::Error::new(key.span(), "expected `mapping = \"…\"`"));
-                }
-                input.parse::<syn::Token![=]>()?;
-                mapping = Some(input.parse()?);
-                let _ = input.parse::<Option<syn::Token![,]>>()?;
-            }
-        }
+        let mapping = parse_mapping(input)?;
         if !input.is_empty() {
             return Err(input.error(
                 "expected a rules directory (or `vis mod name = \"dir\"`) and optionally `, mapping = \"…\"`",

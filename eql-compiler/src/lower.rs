@@ -1152,27 +1152,10 @@ fn collect_fields(q: &Query, out: &mut BTreeSet<String>) {
 
 fn expr_fields(e: &Expr, out: &mut BTreeSet<String>) {
     match &e.kind {
-        ExprKind::Literal(_) => {}
         ExprKind::Field(f) => {
             out.insert(f.name.clone());
         }
-        ExprKind::Not(x) | ExprKind::Neg(x) => expr_fields(x, out),
-        ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().for_each(|x| expr_fields(x, out)),
-        ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
-            expr_fields(left, out);
-            expr_fields(right, out);
-        }
-        ExprKind::Match {
-            operand, patterns, ..
-        } => {
-            expr_fields(operand, out);
-            patterns.iter().for_each(|x| expr_fields(x, out));
-        }
-        ExprKind::In { operand, list, .. } => {
-            expr_fields(operand, out);
-            list.iter().for_each(|x| expr_fields(x, out));
-        }
-        ExprKind::Call { args, .. } => args.iter().for_each(|x| expr_fields(x, out)),
+        _ => e.children().for_each(|x| expr_fields(x, out)),
     }
 }
 

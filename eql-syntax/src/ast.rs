@@ -464,22 +464,30 @@ impl Expr {
         }
     }
 
-    /// Whether the expression mentions a field for which `which` holds.
-    pub fn mentions(&self, which: &dyn Fn(&Field) -> bool) -> bool {
-        let m = |x: &Expr| x.mentions(which);
-        match &self.kind {
-            ExprKind::Field(f) => which(f),
-            ExprKind::Literal(_) => false,
-            ExprKind::Not(x) | ExprKind::Neg(x) => m(x),
-            ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().any(m),
+    /// The direct subexpressions, in source order (left before right, the operand before its
+    /// patterns or list).
+    pub fn children(&self) -> impl Iterator<Item = &Expr> {
+        let (heads, rest): ([Option<&Expr>; 2], &[Expr]) = match &self.kind {
+            ExprKind::Literal(_) | ExprKind::Field(_) => ([None, None], &[]),
+            ExprKind::Not(x) | ExprKind::Neg(x) => ([Some(x), None], &[]),
+            ExprKind::And(xs) | ExprKind::Or(xs) => ([None, None], xs),
             ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
-                m(left) || m(right)
+                ([Some(left), Some(right)], &[])
             }
             ExprKind::Match {
                 operand, patterns, ..
-            } => m(operand) || patterns.iter().any(m),
-            ExprKind::In { operand, list, .. } => m(operand) || list.iter().any(m),
-            ExprKind::Call { args, .. } => args.iter().any(m),
+            } => ([Some(operand), None], patterns),
+            ExprKind::In { operand, list, .. } => ([Some(operand), None], list),
+            ExprKind::Call { args, .. } => ([None, None], args),
+        };
+        heads.into_iter().flatten().chain(rest)
+    }
+
+    /// Whether the expression mentions a field for which `which` holds.
+    pub fn mentions(&self, which: &dyn Fn(&Field) -> bool) -> bool {
+        match &self.kind {
+            ExprKind::Field(f) => which(f),
+            _ => self.children().any(|x| x.mentions(which)),
         }
     }
 

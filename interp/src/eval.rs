@@ -49,29 +49,12 @@ fn is_field(e: &Expr) -> Option<&str> {
 /// Every field an expression reads, in first-mention order.
 pub(crate) fn fields_of<'a>(e: &'a Expr, out: &mut Vec<&'a str>) {
     match &e.kind {
-        ExprKind::Literal(_) => {}
         ExprKind::Field(f) => {
             if !out.contains(&f.name.as_str()) {
                 out.push(&f.name);
             }
         }
-        ExprKind::Not(x) | ExprKind::Neg(x) => fields_of(x, out),
-        ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().for_each(|x| fields_of(x, out)),
-        ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
-            fields_of(left, out);
-            fields_of(right, out);
-        }
-        ExprKind::Match {
-            operand, patterns, ..
-        } => {
-            fields_of(operand, out);
-            patterns.iter().for_each(|x| fields_of(x, out));
-        }
-        ExprKind::In { operand, list, .. } => {
-            fields_of(operand, out);
-            list.iter().for_each(|x| fields_of(x, out));
-        }
-        ExprKind::Call { args, .. } => args.iter().for_each(|x| fields_of(x, out)),
+        _ => e.children().for_each(|x| fields_of(x, out)),
     }
 }
 

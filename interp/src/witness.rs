@@ -1314,24 +1314,7 @@ fn constants(e: &Expr) -> Vec<String> {
                 out.extend(derived(&Value::String(s.clone())));
                 out.push(format!("x{s}"));
             }
-            ExprKind::Literal(_) | ExprKind::Field(_) => {}
-            ExprKind::Not(x) | ExprKind::Neg(x) => walk(x, out),
-            ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().for_each(|x| walk(x, out)),
-            ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
-                walk(left, out);
-                walk(right, out);
-            }
-            ExprKind::Match {
-                operand, patterns, ..
-            } => {
-                walk(operand, out);
-                patterns.iter().for_each(|x| walk(x, out));
-            }
-            ExprKind::In { operand, list, .. } => {
-                walk(operand, out);
-                list.iter().for_each(|x| walk(x, out));
-            }
-            ExprKind::Call { args, .. } => args.iter().for_each(|x| walk(x, out)),
+            _ => e.children().for_each(|x| walk(x, out)),
         }
     }
     let mut out = Vec::new();

@@ -8,8 +8,10 @@
 //! Time rules (the choices a stream forces on us):
 //! - The *clock* is the highest timestamp seen. Hits wait in the reorder buffer until the clock has
 //!   passed them by `lateness`; then they are released in (timestamp, arrival) order.
-//! - A hit older than what has already been released is *late*: counted, and not joined (joining it
-//!   out of order could produce an answer Elasticsearch would not).
+//! - A hit more than `lateness` behind the clock (the *watermark*), or older than a hit already
+//!   released, is *late*: counted, and not joined (joining it out of order could produce an
+//!   answer Elasticsearch would not). Whether an event joins thus depends only on the newest
+//!   timestamp seen before it, and state the watermark has passed is final.
 //! - A timestamp more than `max_clock_jump` ahead of the clock does not move the clock by itself: one
 //!   forged far-future event must not flush everyone's state or make every later event late. The
 //!   clock jumps only after `jump_confirmations` such events in a row (a real gap in the data); until
@@ -214,6 +216,55 @@ pub struct Stats {
     pub profile: Option<SharedCosts>,
 }
 
+impl Stats {
+    /// Adds the counters of another detector over the same rules: a process that runs one
+    /// detector per stream partition reports their sum. Peak state adds up too (the detectors
+    /// hold their state at the same time), so it is an upper bound.
+    pub fn merge(&mut self, other: &Stats) {
+        self.lines += other.lines;
+        self.bytes += other.bytes;
+        self.evaluated += other.evaluated;
+        self.prefiltered += other.prefiltered;
+        for (reason, n) in &other.skipped {
+            *self.skipped.entry(*reason).or_default() += n;
+        }
+        self.late_events += other.late_events;
+        self.future_events += other.future_events;
+        self.future_dropped += other.future_dropped;
+        self.released_early += other.released_early;
+        if self.rules.len() < other.rules.len() {
+            self.rules.resize(other.rules.len(), RuleStats::default());
+        }
+        for (mine, theirs) in self.rules.iter_mut().zip(&other.rules) {
+            mine.matched_events += theirs.matched_events;
+            mine.null_key_dropped += theirs.null_key_dropped;
+            mine.alerts += theirs.alerts;
+            mine.suppressed += theirs.suppressed;
+            mine.piped_out += theirs.piped_out;
+            mine.batch_dropped += theirs.batch_dropped;
+            mine.evaluations += theirs.evaluations;
+            mine.eval_nanos += theirs.eval_nanos;
+            let (a, b) = (&mut mine.seq, &theirs.seq);
+            a.completed += b.completed;
+            a.expired_maxspan += b.expired_maxspan;
+            a.expired_until += b.expired_until;
+            a.evicted_keys += b.evicted_keys;
+            a.evicted_pending += b.evicted_pending;
+            a.retired_keys += b.retired_keys;
+            a.live_keys += b.live_keys;
+            a.live_bytes += b.live_bytes;
+            a.peak_bytes += b.peak_bytes;
+        }
+        if let Some(theirs) = &other.profile {
+            let mine = self.profile.get_or_insert_with(SharedCosts::default);
+            mine.prefiltered_lines += theirs.prefiltered_lines;
+            mine.prefilter_nanos += theirs.prefilter_nanos;
+            mine.decodes += theirs.decodes;
+            mine.decode_nanos += theirs.decode_nanos;
+        }
+    }
+}
+
 /// The costs every rule shares (with [`Config::profile`]).
 #[derive(Clone, Debug, Default)]
 pub struct SharedCosts {
@@ -362,6 +413,13 @@ impl AnyRule {
             AnyRule::Compiled(r) => r.meta(),
             AnyRule::Value(r) => r.meta(),
         }
+    }
+
+    /// Whether the rule answers only when the input ends: a missing-event sequence, a `sample`,
+    /// or a `| tail` pipe. On an unbounded stream such a rule never answers.
+    pub fn needs_whole_input(&self) -> bool {
+        let batch = matches!(self.shape(), Shape::Sequence(spec) if spec.is_batch());
+        batch || self.pipes().iter().any(|p| p.kind == PipeKind::Tail)
     }
 
     fn shape(&self) -> &'static Shape {
@@ -652,6 +710,43 @@ impl Detector {
             prefilter_use: PrefilterUse::probing(),
             samples_only,
         })
+    }
+
+    /// Numbers the next evaluated line `arrival` (lines are otherwise numbered 0, 1, 2, …).
+    /// Arrival orders events of equal timestamp, so it must not go back: a smaller number is
+    /// ignored. A stream with its own positions (a Kafka partition's offsets) numbers lines by
+    /// them, so that a replay from a position rebuilds the same state and the same alerts.
+    pub fn set_arrival(&mut self, arrival: u64) {
+        self.arrival = self.arrival.max(arrival);
+    }
+
+    /// The smallest arrival number among the lines the detector still needs: hits waiting in
+    /// the reorder buffer, events of pending sequences (with the `until` marks that may cut
+    /// them), and the hits held by rules that need the whole input. `None` when it holds none.
+    ///
+    /// Every effect of the lines before it is final: feeding a fresh detector the stream from
+    /// that line on rebuilds the state this one holds, so a consumer may commit its position
+    /// up to there and no sequence is lost on a restart.
+    pub fn oldest_held(&mut self) -> Option<u64> {
+        // No hit released from now on is older than the watermark or the last one released.
+        let now = self
+            .released
+            .map_or(i64::MIN, |o| o.timestamp)
+            .max(self.horizon().unwrap_or(i64::MIN));
+        let buffered = self.buffer.iter().map(|Reverse(b)| b.ordinal.arrival).min();
+        let mut oldest = buffered;
+        for slot in &mut self.rules {
+            let held = match (&mut slot.seq, &slot.batch) {
+                (Some((_, engine)), _) => engine.oldest_held(now),
+                (None, Some(batch)) => batch.hits.iter().map(|h| h.event.ordinal.arrival).min(),
+                (None, None) => None,
+            };
+            oldest = match (oldest, held) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        oldest
     }
 
     /// Whether a literal prefilter is in use.
@@ -1091,7 +1186,12 @@ impl Detector {
     }
 
     fn buffer_hit(&mut self, rule: usize, ordinal: Ordinal, hit: RuleHit) {
-        if self.released.is_some_and(|r| ordinal < r) {
+        // Late: older than something already released, or more than `lateness` behind the
+        // clock. The second makes the rule a watermark (whether an event joins depends only
+        // on the newest timestamp seen before it), and it bounds what a later hit can be, so
+        // that state the watermark has passed is final (`oldest_held`).
+        let behind = self.horizon().is_some_and(|h| ordinal.timestamp < h);
+        if behind || self.released.is_some_and(|r| ordinal < r) {
             self.stats.late_events += 1;
             return;
         }
@@ -1138,11 +1238,16 @@ impl Detector {
         }
     }
 
+    /// The watermark: the clock less `lateness` (`None` before the first timestamp).
+    fn horizon(&self) -> Option<i64> {
+        let lateness = self.cfg.lateness_nanos.min(i64::MAX as u64) as i64;
+        self.clock.map(|c| c.saturating_sub(lateness))
+    }
+
     /// Releases buffered hits the clock has passed by `lateness` (all of them when `all`).
     fn release(&mut self, all: bool, out: &mut impl FnMut(Alert)) {
-        let horizon = match self.clock {
-            Some(c) => c.saturating_sub(self.cfg.lateness_nanos.min(i64::MAX as u64) as i64),
-            None => return,
+        let Some(horizon) = self.horizon() else {
+            return;
         };
         // A quarter of the state budget holds hits waiting for their place in time; past it the
         // oldest go early (counted), so a flood of matching events cannot grow memory.

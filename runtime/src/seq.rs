@@ -202,6 +202,26 @@ impl SequenceEngine {
         self.stats.peak_bytes = self.stats.peak_bytes.max(self.bytes as u64);
     }
 
+    /// The smallest arrival number among the events the engine still holds: the events of
+    /// pending sequences, and the `until` marks of keys with something pending. Replaying the
+    /// stream from that arrival on rebuilds the same state (what a consumer may commit up to).
+    /// Sweeps first, so that sequences past their maxspan do not hold it back; `now` is a
+    /// timestamp no later hit will be earlier than (the stream's released position).
+    pub fn oldest_held(&mut self, now: i64) -> Option<u64> {
+        self.now = self.now.max(now);
+        self.sweep();
+        self.keys
+            .values()
+            .flat_map(|state| {
+                let events = state.slots.iter().flatten().flat_map(|p| &p.events);
+                let until = state.until.filter(|_| !state.is_empty());
+                events
+                    .map(|e| e.ordinal.arrival)
+                    .chain(until.map(|u| u.arrival))
+            })
+            .min()
+    }
+
     fn state_for(&mut self, key: &Key, ts: i64) -> &mut KeyState {
         if !self.keys.contains_key(key) {
             let bytes = KEY_OVERHEAD + key_bytes(key);

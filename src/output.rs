@@ -33,6 +33,10 @@ struct AlertJson<'a> {
     timestamp: String,
     #[serde(rename = "event.kind")]
     event_kind: &'static str,
+    /// The detection's id ([`alert_id`]): index alerts with it as `_id` and a replayed
+    /// duplicate (a consumer that resumed from its last commit) overwrites itself.
+    #[serde(rename = "kibana.alert.uuid")]
+    uuid: String,
     /// The first event's time (Kibana: the source event's `@timestamp`).
     #[serde(rename = "kibana.alert.original_time")]
     original_time: String,
@@ -122,13 +126,40 @@ fn fnv1a(h: &mut u64, bytes: &[u8]) {
     }
 }
 
+/// A document without framing: a byte-order mark or CR/LF around it is not JSON.
+fn unframed(raw: &str) -> &str {
+    raw.trim_start_matches('\u{feff}')
+        .trim_matches(|c: char| c.is_ascii_whitespace())
+}
+
+/// The alert's id: SHA-256 over the rule id and the documents (without framing, each
+/// length-prefixed), in hex. The same detection gets the same id on every run, and from every
+/// consumer that replays the events, so a duplicate is recognisable and indexing by this `_id`
+/// is idempotent. Cryptographic, because the documents are attacker-influenced: a forged
+/// collision would let one alert overwrite another.
+pub fn alert_id(alert: &Alert) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    field(alert.rule.rule_id.as_bytes());
+    for e in &alert.events {
+        field(unframed(&e.raw).as_bytes());
+    }
+    h.finalize()
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
 /// Embeds a document verbatim. The detector only hands over documents it parsed, so this does
 /// not fail in practice; if it ever did, the text is kept as a JSON string rather than lost.
 fn raw_value(raw: &str) -> Box<RawValue> {
-    // A byte-order mark or CR/LF around the document is framing, not JSON.
-    let text = raw
-        .trim_start_matches('\u{feff}')
-        .trim_matches(|c: char| c.is_ascii_whitespace());
+    let text = unframed(raw);
     RawValue::from_string(text.to_owned())
         .or_else(|_| RawValue::from_string(serde_json::Value::String(raw.to_owned()).to_string()))
         .unwrap_or_else(|_| RawValue::NULL.to_owned())
@@ -159,6 +190,7 @@ pub fn write_ndjson<W: Write>(out: &mut W, alert: &Alert) -> io::Result<()> {
     let doc = AlertJson {
         timestamp: rfc3339_nanos(last),
         event_kind: "signal",
+        uuid: alert_id(alert),
         original_time: rfc3339_nanos(first),
         name: meta.name,
         rule_id: meta.rule_id,

@@ -5,6 +5,8 @@
 
 mod gen;
 mod input;
+#[cfg(feature = "kafka")]
+mod kafka;
 mod output;
 mod profile;
 mod rules;
@@ -66,6 +68,14 @@ enum Cmd {
     },
     /// Generate seeded Elastic Defend Linux NDJSON with injected IMDS sequences and near misses.
     Gen(GenArgs),
+    /// Run as a member of a Kafka consumer group: the topic's partitions are shared by the
+    /// members, each partition gets its own detector, offsets are committed only once the
+    /// events before them can no longer change an answer.
+    #[cfg(feature = "kafka")]
+    Kafka(kafka::KafkaArgs),
+    /// Write NDJSON to a Kafka topic, one event per message, keyed by a field (host.id).
+    #[cfg(feature = "kafka")]
+    KafkaProduce(kafka::ProduceArgs),
 }
 
 #[derive(Args, Debug)]
@@ -210,6 +220,10 @@ fn main() -> ExitCode {
             }
         },
         Some(Cmd::Gen(args)) => run_gen(&args),
+        #[cfg(feature = "kafka")]
+        Some(Cmd::Kafka(args)) => kafka::run(&args, &interrupt_flag()),
+        #[cfg(feature = "kafka")]
+        Some(Cmd::KafkaProduce(args)) => kafka::produce(&args),
         None => run_detect(&cli.run),
     }
 }

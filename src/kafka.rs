@@ -97,6 +97,8 @@ pub struct KafkaArgs {
     /// Run only the compiled rules this filter selects (as for a file run; repeatable).
     #[arg(long, value_name = "FILTER", value_parser = rules::parse_select)]
     select: Vec<Select>,
+    #[command(flatten)]
+    rule_files: rules::RuleFiles,
     /// Threads that decode and evaluate messages (sequences and alerts stay in offset order).
     /// Default: the available cores.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
@@ -427,7 +429,7 @@ struct Member {
     counts: KafkaCounts,
     summary: Summary,
     cfg: Config,
-    select: Vec<Select>,
+    rules: RuleSet,
     /// Scratch for one-thread evaluation.
     doc: Doc,
     first_message: Option<Instant>,
@@ -439,13 +441,40 @@ fn lock(m: &Mutex<Member>) -> MutexGuard<'_, Member> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The rules a stream can run: those that answer before the input ends.
-fn stream_rules(select: &[Select]) -> Vec<AnyRule> {
-    rules::selected(select)
-        .into_iter()
-        .map(AnyRule::from)
-        .filter(|r| !r.needs_whole_input())
-        .collect()
+/// The rules a member runs, kept to give each assigned partition a detector of its own.
+struct RuleSet {
+    select: Vec<Select>,
+    builtin: bool,
+    /// `--rule-file` rules, cloned into each detector.
+    files: Vec<eql_interp::Interpreted>,
+}
+
+impl RuleSet {
+    /// Fresh instances of every selected rule.
+    fn all(&self) -> Vec<AnyRule> {
+        let mut all: Vec<AnyRule> = if self.builtin {
+            rules::selected(&self.select)
+                .into_iter()
+                .map(AnyRule::from)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        all.extend(
+            self.files
+                .iter()
+                .map(|r| AnyRule::Value(Box::new(r.clone()))),
+        );
+        all
+    }
+
+    /// The rules a stream can run: those that answer before the input ends.
+    fn stream(&self) -> Vec<AnyRule> {
+        self.all()
+            .into_iter()
+            .filter(|r| !r.needs_whole_input())
+            .collect()
+    }
 }
 
 impl Member {
@@ -466,7 +495,7 @@ impl Member {
             if self.parts.contains_key(&id) {
                 continue;
             }
-            match Detector::with_rules(stream_rules(&self.select), self.cfg.clone()) {
+            match Detector::with_rules(self.rules.stream(), self.cfg.clone()) {
                 Ok(det) => {
                     self.parts.insert(
                         id,
@@ -769,16 +798,26 @@ enum End {
 pub fn run(args: &KafkaArgs, interrupted: &AtomicBool) -> ExitCode {
     let started = Instant::now();
     QUIET.store(args.quiet, Ordering::Relaxed);
-    let all = rules::selected(&args.select);
-    if all.is_empty() {
+    let set = RuleSet {
+        select: args.select.clone(),
+        builtin: !args.rule_files.no_builtin_rules,
+        files: match args.rule_files.load() {
+            Ok(files) => files,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(1);
+            }
+        },
+    };
+    if set.builtin && rules::selected(&set.select).is_empty() {
         eprintln!("eql-detect kafka: no compiled rule matches --select");
         return ExitCode::from(2);
     }
-    let whole: Vec<String> = all
-        .into_iter()
-        .map(AnyRule::from)
+    let all = set.all();
+    let whole: Vec<&str> = all
+        .iter()
         .filter(|r| r.needs_whole_input())
-        .map(|r| r.meta().name.to_owned())
+        .map(|r| r.meta().name)
         .collect();
     if !whole.is_empty() {
         eprintln!(
@@ -788,7 +827,8 @@ pub fn run(args: &KafkaArgs, interrupted: &AtomicBool) -> ExitCode {
             whole.join("; ")
         );
     }
-    let rules = stream_rules(&args.select);
+    warn_about_keys(&all, &args.key_field);
+    let rules = set.stream();
     if rules.is_empty() {
         eprintln!("eql-detect kafka: none of the selected rules can run on a stream");
         return ExitCode::from(2);
@@ -858,7 +898,7 @@ pub fn run(args: &KafkaArgs, interrupted: &AtomicBool) -> ExitCode {
         counts: KafkaCounts::default(),
         summary: Summary::default(),
         cfg,
-        select: args.select.clone(),
+        rules: set,
         doc: Doc::new(),
         first_message: None,
         last_message: None,
@@ -890,7 +930,6 @@ pub fn run(args: &KafkaArgs, interrupted: &AtomicBool) -> ExitCode {
         eprintln!("eql-detect kafka: subscribing to {}: {e}", topics.join(","));
         return ExitCode::from(2);
     }
-    warn_about_keys(&args.select, &args.key_field);
 
     let threads = args.threads.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -1066,16 +1105,16 @@ fn commit(
 /// Says which sequence rules do not join on the key field: their sequences are found only if
 /// all events of their keys still land in one partition (true of keys finer than a host, such
 /// as `process.entity_id`, when the topic is keyed by `host.id`).
-fn warn_about_keys(select: &[Select], key_field: &str) {
+fn warn_about_keys(rules: &[AnyRule], key_field: &str) {
     if summary_quiet() {
         return;
     }
     let mut sequences = 0;
     let mut other = 0;
-    for rule in rules::selected(select) {
+    for rule in rules {
         if let eql_runtime::rule::Shape::Sequence(spec) = rule.shape() {
             sequences += 1;
-            let names = rule.schema().fields;
+            let names = rule.field_names();
             let joins_on_key = spec.stages.first().is_some_and(|s| {
                 s.keys
                     .iter()

@@ -72,7 +72,7 @@ enum Cmd {
     /// members, each partition gets its own detector, offsets are committed only once the
     /// events before them can no longer change an answer.
     #[cfg(feature = "kafka")]
-    Kafka(kafka::KafkaArgs),
+    Kafka(Box<kafka::KafkaArgs>),
     /// Write NDJSON to a Kafka topic, one event per message, keyed by a field (host.id).
     #[cfg(feature = "kafka")]
     KafkaProduce(kafka::ProduceArgs),
@@ -118,27 +118,8 @@ struct RunArgs {
     /// Also write the summary as JSON to this file.
     #[arg(long, value_name = "FILE")]
     stats_json: Option<PathBuf>,
-    /// Also run this rule (`.eql` or Elastic detection-rules `.toml`), interpreted at run time:
-    /// no rebuild needed. Repeatable.
-    #[arg(long, value_name = "PATH")]
-    rule_file: Vec<PathBuf>,
-    /// An Elasticsearch index mapping (`{"properties": …}`, as `GET index/_mapping` returns it)
-    /// for the --rule-file rules: field types (`ip`, numbers, `date`, …) decide comparisons, and
-    /// `alias` fields read their target. Default: Elastic Defend's ECS types.
-    #[arg(long, value_name = "FILE", requires = "rule_file")]
-    mapping: Option<PathBuf>,
-    /// A numeric field that orders events of equal timestamp, for the --rule-file rules
-    /// (as Elasticsearch's `tiebreaker_field`; overrides the rule file's `tiebreaker_field`).
-    #[arg(long, value_name = "FIELD", requires = "rule_file")]
-    tiebreaker_field: Option<String>,
-    /// The field events are ordered by, for the --rule-file rules (Elasticsearch's
-    /// `timestamp_field`; overrides the rule file's `timestamp_field`).
-    #[arg(long, value_name = "FIELD", requires = "rule_file")]
-    timestamp_field: Option<String>,
-    /// The field `process where …` tests, for the --rule-file rules (Elasticsearch's
-    /// `event_category_field`; overrides the rule file's `event_category_override`).
-    #[arg(long, value_name = "FIELD", requires = "rule_file")]
-    event_category_field: Option<String>,
+    #[command(flatten)]
+    rule_files: rules::RuleFiles,
     /// Run only the compiled rules this filter selects: `os:linux`, `tag:"Data Source: Elastic
     /// Defend"`, `index:logs-endpoint.events.*`, `name:*Privilege*`, `id:RULE_ID`,
     /// `severity:high`, `file:rules/elastic/linux/*`; alternatives separated by commas (any
@@ -146,9 +127,6 @@ struct RunArgs {
     /// filter must hold. `eql-detect rules --select …` shows what a filter selects.
     #[arg(long, value_name = "FILTER", value_parser = rules::parse_select)]
     select: Vec<rules::Select>,
-    /// Run only the rules given with --rule-file, not the ones compiled into the binary.
-    #[arg(long, requires = "rule_file")]
-    no_builtin_rules: bool,
     /// Threads that decode and evaluate lines of files (sequences and alerts stay in input order,
     /// so the output is the same for any number). Default: the available cores. Standard input
     /// (possibly a live stream) and --strict use one, so each line is handled as it arrives.
@@ -427,7 +405,7 @@ fn run_detect(args: &RunArgs) -> ExitCode {
         },
     };
 
-    let mut rules: Vec<AnyRule> = if args.no_builtin_rules {
+    let mut rules: Vec<AnyRule> = if args.rule_files.no_builtin_rules {
         Vec::new()
     } else {
         rules::selected(&args.select)
@@ -439,25 +417,11 @@ fn run_detect(args: &RunArgs) -> ExitCode {
         eprintln!("eql-detect: no compiled rule matches --select; `eql-detect rules --select …` shows what a filter selects");
         return ExitCode::from(2);
     }
-    let types = match args.mapping.as_deref().map(rules::mapping).transpose() {
-        Ok(types) => types,
+    match args.rule_files.load() {
+        Ok(loaded) => rules.extend(loaded.into_iter().map(|r| AnyRule::Value(Box::new(r)))),
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(1);
-        }
-    };
-    for path in &args.rule_file {
-        let fields = eql_interp::Fields {
-            timestamp: args.timestamp_field.clone(),
-            event_category: args.event_category_field.clone(),
-            tiebreaker: args.tiebreaker_field.clone(),
-        };
-        match rules::interpreted(path, types.as_ref(), &fields) {
-            Ok(r) => rules.push(r),
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::from(1);
-            }
         }
     }
     let rule_names: Vec<(String, String)> = rules

@@ -2,23 +2,65 @@
 
 use std::fmt::Write as _;
 
+use std::path::PathBuf;
+
 use eql_runtime::rule::{Rule, RuleMeta};
 
-/// A rule file loaded for `--rule-file`, evaluated by the reference interpreter, with the
-/// field types of `--mapping` and the `--timestamp-field`, `--event-category-field` and
-/// `--tiebreaker-field` when given.
-pub fn interpreted(
-    path: &std::path::Path,
-    types: Option<&eql_interp::FieldTypes>,
-    fields: &eql_interp::Fields,
-) -> Result<eql_runtime::detector::AnyRule, String> {
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("eql-detect: {shown}: {e}"))?;
-    let mut rule = eql_interp::Interpreted::from_file_with(&shown, &text, fields)?;
-    if let Some(types) = types {
-        rule = rule.with_field_types(types.clone());
+/// Rule files run without a rebuild (`--rule-file` and its options), shared by file runs and
+/// Kafka members.
+#[derive(clap::Args, Debug, Default)]
+pub struct RuleFiles {
+    /// Also run this rule (`.eql` or Elastic detection-rules `.toml`), interpreted at run time:
+    /// no rebuild needed. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    rule_file: Vec<PathBuf>,
+    /// An Elasticsearch index mapping (`{"properties": …}`, as `GET index/_mapping` returns it)
+    /// for the --rule-file rules: field types (`ip`, numbers, `date`, …) decide comparisons, and
+    /// `alias` fields read their target. Default: Elastic Defend's ECS types.
+    #[arg(long, value_name = "FILE", requires = "rule_file")]
+    mapping: Option<PathBuf>,
+    /// A numeric field that orders events of equal timestamp, for the --rule-file rules
+    /// (as Elasticsearch's `tiebreaker_field`; overrides the rule file's `tiebreaker_field`).
+    #[arg(long, value_name = "FIELD", requires = "rule_file")]
+    tiebreaker_field: Option<String>,
+    /// The field events are ordered by, for the --rule-file rules (Elasticsearch's
+    /// `timestamp_field`; overrides the rule file's `timestamp_field`).
+    #[arg(long, value_name = "FIELD", requires = "rule_file")]
+    timestamp_field: Option<String>,
+    /// The field `process where …` tests, for the --rule-file rules (Elasticsearch's
+    /// `event_category_field`; overrides the rule file's `event_category_override`).
+    #[arg(long, value_name = "FIELD", requires = "rule_file")]
+    event_category_field: Option<String>,
+    /// Run only the rules given with --rule-file, not the ones compiled into the binary.
+    #[arg(long, requires = "rule_file")]
+    pub no_builtin_rules: bool,
+}
+
+impl RuleFiles {
+    /// Loads every `--rule-file` for the reference interpreter, with the field types of
+    /// `--mapping` and the `--timestamp-field`, `--event-category-field` and
+    /// `--tiebreaker-field` when given. Errors are rendered diagnostics.
+    pub fn load(&self) -> Result<Vec<eql_interp::Interpreted>, String> {
+        let types = self.mapping.as_deref().map(mapping).transpose()?;
+        let fields = eql_interp::Fields {
+            timestamp: self.timestamp_field.clone(),
+            event_category: self.event_category_field.clone(),
+            tiebreaker: self.tiebreaker_field.clone(),
+        };
+        self.rule_file
+            .iter()
+            .map(|path| {
+                let shown = path.display().to_string();
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("eql-detect: {shown}: {e}"))?;
+                let rule = eql_interp::Interpreted::from_file_with(&shown, &text, &fields)?;
+                Ok(match &types {
+                    Some(types) => rule.with_field_types(types.clone()),
+                    None => rule,
+                })
+            })
+            .collect()
     }
-    Ok(eql_runtime::detector::AnyRule::Value(Box::new(rule)))
 }
 
 /// Reads `--mapping`.

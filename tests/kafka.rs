@@ -388,3 +388,79 @@ fn a_topic_not_keyed_by_host_is_reported() {
     assert!(s["kafka"]["split_keys"].as_u64() > Some(100), "{s}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--rule-file` works in a member as in a file run: a rule written after the build, run by the
+/// interpreter in every partition's detector, gives the file run's alerts; a missing-event rule
+/// file is named as one a stream cannot run.
+#[test]
+fn a_member_runs_rule_files() {
+    let dir = tempdir("rule-file");
+    let events = dir.join("events.ndjson");
+    run(&[
+        "gen",
+        "--events",
+        "3000",
+        "--seed",
+        "11",
+        "--hosts",
+        "12",
+        "--inject-per-million",
+        "5000",
+        "-o",
+        events.to_str().unwrap(),
+    ]);
+    let seq = dir.join("start-then-imds.eql");
+    std::fs::write(
+        &seq,
+        "sequence by host.id with maxspan=1s\n  [process where event.type == \"start\"]\n  \
+         [network where destination.ip == \"169.254.169.254\"]\n",
+    )
+    .unwrap();
+    let missing = dir.join("missing.eql");
+    std::fs::write(
+        &missing,
+        "sequence by host.id with maxspan=10s\n  [process where true]\n  ![file where true]\n  \
+         [network where true]\n",
+    )
+    .unwrap();
+    let rule_args = [
+        "--no-builtin-rules",
+        "--rule-file",
+        seq.to_str().unwrap(),
+        "--lateness",
+        "1s",
+        "--no-alert-cap",
+    ];
+    let ids = |ndjson: &[u8]| -> BTreeSet<String> {
+        String::from_utf8_lossy(ndjson)
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).expect("alert JSON");
+                v["kibana.alert.uuid"].as_str().expect("id").to_owned()
+            })
+            .collect()
+    };
+    let mut file_args = rule_args.to_vec();
+    file_args.extend(["--format", "ndjson", "-q", events.to_str().unwrap()]);
+    let expected = ids(&run(&file_args).stdout);
+    assert!(expected.len() >= 5, "the workload matches the rule file");
+
+    let broker = Broker::start();
+    produce(&broker, "rule-file", "3", "host.id", &events);
+    let out = Command::new(BIN)
+        .args(["kafka", "--brokers", &broker.addr, "--topic", "rule-file"])
+        .args(["--group", "rule-file", "--idle-exit", "3s"])
+        .args(rule_args)
+        .args(["--rule-file", missing.to_str().unwrap()])
+        .args(["--format", "ndjson"])
+        .output()
+        .expect("member runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("1 rule(s) answer only when the input ends"),
+        "{stderr}"
+    );
+    assert_eq!(ids(&out.stdout), expected);
+    let _ = std::fs::remove_dir_all(&dir);
+}

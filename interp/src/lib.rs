@@ -38,7 +38,7 @@ pub use eql_syntax::mapping::{FieldType, FieldTypes};
 pub use stream::{run_batch, run_stream, run_stream_with, BatchMatch, StreamOptions};
 
 /// One expanded stage (or `until`): what it matches and which keys it joins on.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct StagePlan {
     query: EventQuery,
     /// `(field, optional)`: sequence `by` fields, then the stage's own.
@@ -47,8 +47,9 @@ struct StagePlan {
     missing: bool,
 }
 
-/// A rule ready to evaluate: the parsed query, its expanded stages, metadata and shape.
-#[derive(Debug)]
+/// A rule ready to evaluate: the parsed query, its expanded stages, metadata and shape. A clone
+/// shares the leaked metadata, so one loaded rule can serve many detectors.
+#[derive(Clone, Debug)]
 pub struct Interpreted {
     query: Query,
     source: String,

@@ -422,14 +422,16 @@ impl AnyRule {
         batch || self.pipes().iter().any(|p| p.kind == PipeKind::Tail)
     }
 
-    fn shape(&self) -> &'static Shape {
+    /// Event query, sequence or sample, with join keys and maxspan.
+    pub fn shape(&self) -> &'static Shape {
         match self {
             AnyRule::Compiled(r) => r.shape(),
             AnyRule::Value(r) => r.shape(),
         }
     }
 
-    fn field_names(&self) -> &'static [&'static str] {
+    /// The names of the fields the rule reads; [`Shape`]'s key field ids index it.
+    pub fn field_names(&self) -> &'static [&'static str] {
         match self {
             AnyRule::Compiled(r) => r.schema().fields,
             AnyRule::Value(r) => r.field_names(),

@@ -46,7 +46,7 @@ use serde::Serialize;
 
 use crate::input::{self, Line, LineReader, Source};
 use crate::output::{self, Format};
-use crate::rules::{self, Select};
+use crate::rules::{self, RuleSet, Select};
 use crate::summary::Summary;
 
 /// Options of `eql-detect kafka`.
@@ -441,42 +441,6 @@ fn lock(m: &Mutex<Member>) -> MutexGuard<'_, Member> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The rules a member runs, kept to give each assigned partition a detector of its own.
-struct RuleSet {
-    select: Vec<Select>,
-    builtin: bool,
-    /// `--rule-file` rules, cloned into each detector.
-    files: Vec<eql_interp::Interpreted>,
-}
-
-impl RuleSet {
-    /// Fresh instances of every selected rule.
-    fn all(&self) -> Vec<AnyRule> {
-        let mut all: Vec<AnyRule> = if self.builtin {
-            rules::selected(&self.select)
-                .into_iter()
-                .map(AnyRule::from)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        all.extend(
-            self.files
-                .iter()
-                .map(|r| AnyRule::Value(Box::new(r.clone()))),
-        );
-        all
-    }
-
-    /// The rules a stream can run: those that answer before the input ends.
-    fn stream(&self) -> Vec<AnyRule> {
-        self.all()
-            .into_iter()
-            .filter(|r| !r.needs_whole_input())
-            .collect()
-    }
-}
-
 impl Member {
     fn topic_index(&mut self, topic: &str) -> usize {
         match self.topics.iter().position(|t| t == topic) {
@@ -798,18 +762,14 @@ enum End {
 pub fn run(args: &KafkaArgs, interrupted: &AtomicBool) -> ExitCode {
     let started = Instant::now();
     QUIET.store(args.quiet, Ordering::Relaxed);
-    let set = RuleSet {
-        select: args.select.clone(),
-        builtin: !args.rule_files.no_builtin_rules,
-        files: match args.rule_files.load() {
-            Ok(files) => files,
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::from(1);
-            }
-        },
+    let set = match RuleSet::load(&args.select, &args.rule_files) {
+        Ok(set) => set,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
     };
-    if set.builtin && rules::selected(&set.select).is_empty() {
+    if !args.rule_files.no_builtin_rules && rules::selected(&args.select).is_empty() {
         eprintln!("eql-detect kafka: no compiled rule matches --select");
         return ExitCode::from(2);
     }

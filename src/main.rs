@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use eql_runtime::detector::{Alert, AnyRule, Config, Detector, LineOutcome, SkipReason};
+use eql_runtime::detector::{Alert, Config, Detector, LineOutcome, SkipReason};
 
 use crate::input::{Line, LineReader, Source};
 use crate::output::Format;
@@ -405,25 +405,19 @@ fn run_detect(args: &RunArgs) -> ExitCode {
         },
     };
 
-    let mut rules: Vec<AnyRule> = if args.rule_files.no_builtin_rules {
-        Vec::new()
-    } else {
-        rules::selected(&args.select)
-            .into_iter()
-            .map(AnyRule::from)
-            .collect()
-    };
-    if !args.select.is_empty() && rules.is_empty() {
+    if !args.select.is_empty()
+        && (args.rule_files.no_builtin_rules || rules::selected(&args.select).is_empty())
+    {
         eprintln!("eql-detect: no compiled rule matches --select; `eql-detect rules --select …` shows what a filter selects");
         return ExitCode::from(2);
     }
-    match args.rule_files.load() {
-        Ok(loaded) => rules.extend(loaded.into_iter().map(|r| AnyRule::Value(Box::new(r)))),
+    let rules = match rules::RuleSet::load(&args.select, &args.rule_files) {
+        Ok(set) => set.all(),
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(1);
         }
-    }
+    };
     let rule_names: Vec<(String, String)> = rules
         .iter()
         .map(|r| (r.meta().name.to_owned(), r.meta().rule_id.to_owned()))

@@ -1,9 +1,9 @@
 //! The rules compiled into this binary, and the `rules` and `explain` subcommands.
 
 use std::fmt::Write as _;
-
 use std::path::PathBuf;
 
+use eql_runtime::detector::AnyRule;
 use eql_runtime::rule::{Rule, RuleMeta};
 
 /// Rule files run without a rebuild (`--rule-file` and its options), shared by file runs and
@@ -59,6 +59,52 @@ impl RuleFiles {
                     None => rule,
                 })
             })
+            .collect()
+    }
+}
+
+/// The rules a run uses: the compiled rules `--select` picks (none with `--no-builtin-rules`)
+/// and the `--rule-file` rules, loaded once. Every call gives fresh instances, so each detector
+/// (a Kafka member has one per partition) owns its rules.
+pub struct RuleSet {
+    select: Vec<Select>,
+    builtin: bool,
+    files: Vec<eql_interp::Interpreted>,
+}
+
+impl RuleSet {
+    /// Loads the rule files; errors are rendered diagnostics.
+    pub fn load(select: &[Select], files: &RuleFiles) -> Result<RuleSet, String> {
+        Ok(RuleSet {
+            select: select.to_vec(),
+            builtin: !files.no_builtin_rules,
+            files: files.load()?,
+        })
+    }
+
+    /// Every rule of the set.
+    pub fn all(&self) -> Vec<AnyRule> {
+        let mut all: Vec<AnyRule> = if self.builtin {
+            selected(&self.select)
+                .into_iter()
+                .map(AnyRule::from)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        all.extend(
+            self.files
+                .iter()
+                .map(|r| AnyRule::Value(Box::new(r.clone()))),
+        );
+        all
+    }
+
+    /// The rules a stream can run: those that answer before the input ends.
+    pub fn stream(&self) -> Vec<AnyRule> {
+        self.all()
+            .into_iter()
+            .filter(|r| !r.needs_whole_input())
             .collect()
     }
 }

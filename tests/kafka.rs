@@ -115,6 +115,27 @@ fn tempdir(name: &str) -> PathBuf {
     dir
 }
 
+/// `eql-detect gen` into `dir/events.ndjson`: seeded Defend events with injected IMDS sequences.
+fn generate(dir: &Path, events: u32, seed: u32, hosts: u32, inject_per_million: u32) -> PathBuf {
+    let path = dir.join("events.ndjson");
+    let (events, seed) = (events.to_string(), seed.to_string());
+    let (hosts, inject) = (hosts.to_string(), inject_per_million.to_string());
+    run(&[
+        "gen",
+        "--events",
+        &events,
+        "--seed",
+        &seed,
+        "--hosts",
+        &hosts,
+        "--inject-per-million",
+        &inject,
+        "-o",
+        path.to_str().expect("utf-8 path"),
+    ]);
+    path
+}
+
 /// `kafka-produce` the file into a new topic.
 fn produce(broker: &Broker, topic: &str, partitions: &str, key_field: &str, file: &Path) {
     let file = file.to_str().expect("utf-8 path");
@@ -223,20 +244,7 @@ fn read_alerts(broker: &Broker) -> Vec<(String, Value)> {
 #[test]
 fn a_killed_member_loses_no_alert() {
     let dir = tempdir("kill");
-    let events = dir.join("events.ndjson");
-    run(&[
-        "gen",
-        "--events",
-        "12000",
-        "--seed",
-        "5",
-        "--hosts",
-        "40",
-        "--inject-per-million",
-        "3000",
-        "-o",
-        events.to_str().unwrap(),
-    ]);
+    let events = generate(&dir, 12000, 5, 40, 3000);
     // The single-process answer, with the members' lateness and no alert cap (the cap applies
     // per partition in a group).
     let single = run(&[
@@ -349,18 +357,7 @@ fn a_killed_member_loses_no_alert() {
 #[test]
 fn a_topic_not_keyed_by_host_is_reported() {
     let dir = tempdir("keys");
-    let events = dir.join("events.ndjson");
-    run(&[
-        "gen",
-        "--events",
-        "2000",
-        "--seed",
-        "9",
-        "--hosts",
-        "10",
-        "-o",
-        events.to_str().unwrap(),
-    ]);
+    let events = generate(&dir, 2000, 9, 10, 1000);
     let broker = Broker::start();
     // Keyed by process, not host: a host's events spread over the partitions.
     produce(&broker, "by-process", "3", "process.entity_id", &events);
@@ -395,20 +392,7 @@ fn a_topic_not_keyed_by_host_is_reported() {
 #[test]
 fn a_member_runs_rule_files() {
     let dir = tempdir("rule-file");
-    let events = dir.join("events.ndjson");
-    run(&[
-        "gen",
-        "--events",
-        "3000",
-        "--seed",
-        "11",
-        "--hosts",
-        "12",
-        "--inject-per-million",
-        "5000",
-        "-o",
-        events.to_str().unwrap(),
-    ]);
+    let events = generate(&dir, 3000, 11, 12, 5000);
     let seq = dir.join("start-then-imds.eql");
     std::fs::write(
         &seq,

@@ -107,7 +107,7 @@ const SPECS: &[Spec] = &[
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it"));
-    let corpus = manifest.join("../../shared/corpus/eql-conformance/elasticsearch");
+    let corpus = manifest.join("../testdata/eql-conformance/elasticsearch");
     println!("cargo::rerun-if-changed=build.rs");
 
     let read = |rel: &str| {

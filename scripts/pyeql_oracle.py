@@ -8,7 +8,7 @@ sequences.
 
     python3 scripts/pyeql_oracle.py WORKLOAD.ndjson[.gz] [--alerts ALERTS.ndjson]
 
-Known dialect differences the adapter papers over (see shared/reference/eql-semantics.md §3.2):
+Known dialect differences the adapter papers over (see docs/conformance.md and eql_conformance::PYTHON_DIALECT):
   1. Python eql has no timestamp sort: events are fed sorted by (@timestamp, arrival).
   2. Categories come from `event_type`: set to the rule's category found in `event.category`.
   3. Null or missing join keys join in Python; Elasticsearch drops the event: such events are dropped.

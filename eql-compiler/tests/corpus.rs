@@ -6,7 +6,7 @@
 fn every_corpus_rule_lowers() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/corpus/elastic-eql-rules.jsonl"
+        "/../testdata/elastic-eql-rules.jsonl"
     );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut failures = Vec::new();

@@ -6,7 +6,10 @@ use eql_macro::eql_rule;
 use eql_runtime::event::{lookup_in, Doc, Lookup};
 use eql_runtime::rule::{Rule, Shape, UNTIL_BIT};
 
-const SAMPLES: &str = "/work/shared/corpus/ecs-samples/constructed";
+const SAMPLES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../testdata/ecs-samples/constructed"
+);
 
 eql_rule!(pub struct Imds = "../rules/imds.eql");
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 fn corpus() -> Vec<String> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/corpus/elastic-eql-rules.jsonl");
+        .join("../testdata/elastic-eql-rules.jsonl");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("the rule corpus is missing ({}): {e}", path.display()));
     text.lines()

@@ -35,7 +35,7 @@ const VALID_IN_ES: &[(&str, &str)] = &[
 
 fn unsupported() -> Vec<(String, String)> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/corpus/eql-conformance/elasticsearch/test_queries_unsupported.toml");
+        .join("../testdata/eql-conformance/elasticsearch/test_queries_unsupported.toml");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("missing conformance file {}: {e}", path.display()));
     let doc: toml::Value = toml::from_str(&text).expect("valid TOML");

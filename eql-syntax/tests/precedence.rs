@@ -113,7 +113,7 @@ fn comments_are_whitespace() {
 fn imds_v2() -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/corpus/imds-rule-history/credential_access_unusual_instance_metadata_service_api_request.v2.d0225c37.toml"
+        "/../testdata/imds-rule-history/credential_access_unusual_instance_metadata_service_api_request.v2.d0225c37.toml"
     );
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("the IMDS rule history is missing ({path}): {e}"));

@@ -2,7 +2,7 @@
 
 use eql_syntax::rulefile::{load, RuleFile};
 
-const HISTORY: &str = "/work/shared/corpus/imds-rule-history";
+const HISTORY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/imds-rule-history");
 const V2: &str = "credential_access_unusual_instance_metadata_service_api_request.v2.d0225c37.toml";
 
 fn repo_file(rel: &str) -> String {

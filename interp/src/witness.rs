@@ -2398,7 +2398,7 @@ mod tests {
     fn elastic_rules_coverage() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/corpus/elastic-eql-rules.jsonl"
+            "/../testdata/elastic-eql-rules.jsonl"
         );
         let Ok(text) = std::fs::read_to_string(path) else {
             println!("skipped: {path} not found");

@@ -1,7 +1,7 @@
 //! Decoding throughput: the IMDS rule's fields from realistic Elastic Defend documents,
 //! against `serde_json` skipping the same lines (`IgnoredAny`) and building a `Value`.
 //!
-//! Templates come from `$EQL_CORPUS` or `../../shared/corpus/ecs-samples` next to this crate.
+//! Templates come from `$EQL_CORPUS` or `testdata/ecs-samples` in this repository.
 
 use std::path::{Path, PathBuf};
 
@@ -57,7 +57,7 @@ static IMDS: Schema = Schema {
 fn corpus_dir() -> PathBuf {
     match std::env::var_os("EQL_CORPUS") {
         Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/ecs-samples"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/ecs-samples"),
     }
 }
 

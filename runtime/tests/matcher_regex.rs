@@ -5,7 +5,7 @@ use eql_runtime::matcher::{translate_lucene_regex, Regex};
 
 const CORPUS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/corpus/elastic-eql-rules.jsonl"
+    "/../testdata/elastic-eql-rules.jsonl"
 );
 
 fn re(pat: &str, ci: bool) -> Regex {

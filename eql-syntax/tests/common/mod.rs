@@ -1,14 +1,14 @@
-//! Reading the shared rule corpus.
+//! Reading the rule corpus in `testdata/`.
 
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 
 fn corpus_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata");
     assert!(
         dir.is_dir(),
-        "the rule corpus is missing: expected {} (the repository is checked out next to `shared/`)",
+        "the rule corpus is missing: expected {} (`testdata/` at the repository root)",
         dir.display()
     );
     dir

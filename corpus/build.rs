@@ -39,7 +39,12 @@ fn main() {
             .next()
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{META}:{}: {e}", n + 1)))
             .unwrap_or_else(|| panic!("{META}: no line {}", n + 1));
-        assert_eq!(meta["path"].as_str(), Some(path.as_str()), "{META}:{}", n + 1);
+        assert_eq!(
+            meta["path"].as_str(),
+            Some(path.as_str()),
+            "{META}:{}",
+            n + 1
+        );
         let opt_out = if defend_only(&meta) {
             ""
         } else {

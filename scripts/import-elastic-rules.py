@@ -6,7 +6,7 @@ corpus records for each rule) and writes one `.toml` per rule that is tagged for
 an Elastic Defend events index (`logs-endpoint.events*`), under rules/elastic/, mirroring the
 layout of detection-rules' rules/ directory.
 
-    scripts/import-elastic-rules.py ../shared/corpus rules/elastic
+    scripts/import-elastic-rules.py testdata rules/elastic
 """
 import json
 import os
@@ -26,6 +26,20 @@ def query_str(q):
     if "'''" not in q and not q.endswith("'"):
         return "'''\n" + q + "\n'''"
     return toml_str(q)
+
+
+# Rules that also read another integration's index, whose fields ECS and Elastic Defend do not
+# define: written with `unknown_fields = "allow"` (the unknown-field check would reject them).
+OPT_OUT = {
+    "rules/linux/privilege_escalation_suspicious_passwd_file_write.toml": "auditd",
+    "rules/linux/execution_netcon_from_rwx_mem_region_binary.toml": "auditd",
+}
+OPT_OUT_REASON = {
+    "auditd": [
+        "# Also reads auditd.data.* from the Auditd Manager index (logs-auditd_manager.auditd-*),",
+        "# which ECS and Elastic Defend do not define: its fields are not checked against them.",
+    ],
+}
 
 
 def main(corpus, out):
@@ -70,6 +84,9 @@ def main(corpus, out):
                 lines.append(f"{key} = {toml_str(m[key])}")
         if m.get("max_signals"):
             lines.append(f"max_signals = {m['max_signals']}")
+        if r["path"] in OPT_OUT:
+            lines += OPT_OUT_REASON[OPT_OUT[r["path"]]]
+            lines.append('unknown_fields = "allow"')
         lines.append(f"query = {query_str(r['query'])}")
         with open(dest, "w") as f:
             f.write("\n".join(lines) + "\n")

@@ -44,12 +44,17 @@ pub mod __test {
     };
 
     /// Parses and lowers a bare query (metadata defaults: `@timestamp`, `event.category`), as
-    /// [`crate::compile`] would before generating code. Errors are the rendered diagnostics.
+    /// [`crate::compile`] would before generating code, unknown-field check included (a
+    /// leading metadata comment may opt out). Errors are the rendered diagnostics.
     pub fn lower_text(query: &str) -> Result<Rule, String> {
         let file = crate::load_rule("query.eql", query)
             .map_err(|d| crate::render(&d, "query.eql", query))?;
         let ast = eql_syntax::parse(&file.query)
             .map_err(|d| crate::render(&d, "query.eql", &file.query))?;
+        let unknown = file.check_fields(&ast, None);
+        if !unknown.is_empty() {
+            return Err(crate::render(&unknown, "query.eql", query));
+        }
         crate::lower::lower(&ast, &file.meta, None)
             .map_err(|d| crate::render(&d, "query.eql", &file.query))
     }
@@ -63,6 +68,10 @@ pub mod __test {
             .map_err(|d| crate::render(&d, "query.eql", query))?;
         let ast = eql_syntax::parse(&file.query)
             .map_err(|d| crate::render(&d, "query.eql", &file.query))?;
+        let unknown = file.check_fields(&ast, Some(types));
+        if !unknown.is_empty() {
+            return Err(crate::render(&unknown, "query.eql", query));
+        }
         crate::lower::lower(&ast, &file.meta, Some(types))
             .map_err(|d| crate::render(&d, "query.eql", &file.query))
     }
@@ -152,6 +161,10 @@ fn compile_items(
     let by = u32::try_from(file.query_offset).unwrap_or(u32::MAX);
     let shift = |ds: Vec<Diagnostic>| ds.into_iter().map(|d| d.offset(by)).collect::<Vec<_>>();
     let query = eql_syntax::parse(&file.query).map_err(shift)?;
+    let unknown = file.check_fields(&query, types);
+    if !unknown.is_empty() {
+        return Err(unknown);
+    }
     let ir = lower::lower(&query, &file.meta, types).map_err(shift)?;
     let canonical = eql_syntax::to_canonical(&query);
     let plan = plan::plan(&ir);
@@ -172,10 +185,38 @@ pub fn compile_text(path: &str, text: &str) -> Result<TokenStream, Vec<Diagnosti
 
 fn load_rule(path: &str, text: &str) -> Result<RuleFile, Vec<Diagnostic>> {
     rulefile::load(path, text).map_err(|errs| {
-        errs.into_iter()
-            .map(|e| Diagnostic::error(e.message, e.span))
+        errs.iter()
+            .map(rulefile::LoadError::to_diagnostic)
             .collect()
     })
+}
+
+/// The field types of a rule's own `mapping` (relative to the rule file `rel`), read through
+/// [`source::load`] (so relative to the calling crate) and tracked; `Ok(None)` when the rule
+/// names none. Errors point at the `mapping` value in the rule file.
+fn rule_mapping(
+    file: &RuleFile,
+    rel: &str,
+    dir: Option<&str>,
+    span: proc_macro2::Span,
+    includes: &mut Vec<TokenStream>,
+) -> Result<Option<FieldTypes>, Vec<Diagnostic>> {
+    let Some(mrel) = file.mapping_path(rel) else {
+        return Ok(None);
+    };
+    let at = file
+        .meta_spans
+        .iter()
+        .find(|(k, _, _)| k == "mapping")
+        .map_or(eql_syntax::Span::new(0, 0), |(_, _, s)| *s);
+    let src = source::load(&mrel, dir).map_err(|e| {
+        includes.push(track(e.abs.as_deref(), span));
+        vec![Diagnostic::error(format!("mapping: {}", e.message), at)]
+    })?;
+    includes.push(track(Some(&src.abs), span));
+    FieldTypes::from_mapping(&src.text)
+        .map(Some)
+        .map_err(|e| vec![Diagnostic::error(format!("mapping `{mrel}`: {e}"), at)])
 }
 
 /// Renders diagnostics for `compile_error!`: each one starts with `path:line:col: message`,
@@ -278,9 +319,18 @@ pub fn expand(input: TokenStream) -> TokenStream {
             includes.push(track(Some(&src.abs), span));
             types.and_then(|types| {
                 load_rule(&rel, &src.text)
-                    .and_then(|f| match &input.item {
-                        None => compile_with(&f, &rel, types.as_ref()),
-                        Some((_, vis, name)) => compile_item(&f, &rel, vis, name, types.as_ref()),
+                    .and_then(|f| {
+                        // The invocation's mapping describes the data searched: it wins over
+                        // the rule's own.
+                        let own = match &types {
+                            Some(_) => None,
+                            None => rule_mapping(&f, &rel, dir.as_deref(), span, &mut includes)?,
+                        };
+                        let types = types.as_ref().or(own.as_ref());
+                        match &input.item {
+                            None => compile_with(&f, &rel, types),
+                            Some((_, vis, name)) => compile_item(&f, &rel, vis, name, types),
+                        }
                     })
                     .map_err(|d| (rendered(&d, &rel, &src.text), span))
             })
@@ -292,13 +342,21 @@ pub fn expand(input: TokenStream) -> TokenStream {
             #ts
         }},
         (None, Err((msgs, span))) => {
-            let errs = msgs
+            // Every error but the last is a statement; the last is the block's value. A failed
+            // `compile_error!` in expression position has the error type, which unifies with
+            // anything and adds no errors of its own — unlike `unreachable!()` (type `!`), which
+            // made the caller's next statement an `unreachable statement` warning.
+            let (last, init) = msgs
+                .split_last()
+                .map_or((None, &[][..]), |(l, i)| (Some(l), i));
+            let init = init
                 .iter()
-                .map(|m| quote_spanned!(span=> ::core::compile_error!{#m}));
+                .map(|m| quote_spanned!(span=> ::core::compile_error!(#m);));
+            let last = last.map(|m| quote_spanned!(span=> ::core::compile_error!(#m)));
             quote_spanned! {span=> {
                 #(#includes)*
-                #(#errs;)*
-                ::core::unreachable!()
+                #(#init)*
+                #last
             }}
         }
         (Some((attrs, _, _)), Ok(ts)) => quote! {
@@ -324,8 +382,9 @@ pub fn expand(input: TokenStream) -> TokenStream {
 
 /// `eql_rule!("path")`: reads the file relative to the calling crate's `CARGO_MANIFEST_DIR`,
 /// compiles it, and returns the expression. Never panics: on error it returns
-/// `{ compile_error!(…); unreachable!() }` (type `!`, so the call site still type-checks)
-/// together with the `include_bytes!` that makes cargo rebuild once the file is fixed.
+/// `{ compile_error!(…); compile_error!(…) }` (one per error; the block has the error type, so
+/// the call site still type-checks and adds neither errors nor warnings) together with the
+/// `include_bytes!` that makes cargo rebuild once the file is fixed.
 pub fn expand_file(lit: &syn::LitStr) -> TokenStream {
     expand(quote!(#lit))
 }
@@ -351,11 +410,15 @@ pub struct SetFile {
     pub path: String,
     /// The loaded rule.
     pub file: RuleFile,
+    /// The field types of the rule's own `mapping` (used when the set has no mapping).
+    pub types: Option<FieldTypes>,
 }
 
 /// Compiles several rule files into one rule set: the items of a module whose `rules()`
 /// returns them in order, sharing one schema (the union of the fields they read), so that the
-/// detector decodes each event once for all of them. Errors are per file index.
+/// detector decodes each event once for all of them. `types` (the set's mapping) applies to
+/// every file; without it, a file's own [`SetFile::types`], else Elastic Defend's ECS types.
+/// Errors are per file index.
 pub fn compile_set(
     files: &[SetFile],
     types: Option<&FieldTypes>,
@@ -365,9 +428,14 @@ pub fn compile_set(
     for (i, f) in files.iter().enumerate() {
         let by = u32::try_from(f.file.query_offset).unwrap_or(u32::MAX);
         let shift = |ds: Vec<Diagnostic>| ds.into_iter().map(|d| d.offset(by)).collect::<Vec<_>>();
+        let types = types.or(f.types.as_ref());
         let res = eql_syntax::parse(&f.file.query)
             .map_err(shift)
             .and_then(|q| {
+                let unknown = f.file.check_fields(&q, types);
+                if !unknown.is_empty() {
+                    return Err(unknown);
+                }
                 let ir = lower::lower(&q, &f.file.meta, types).map_err(shift)?;
                 Ok((q, ir))
             });
@@ -557,9 +625,26 @@ pub fn expand_set(input: TokenStream) -> TokenStream {
                         if !rulefile::is_eql_rule(&rel, &src.text) {
                             continue;
                         }
-                        match load_rule(&rel, &src.text) {
-                            Ok(file) => {
-                                files.push(SetFile { path: rel, file });
+                        let loaded = load_rule(&rel, &src.text).and_then(|file| {
+                            let own = match &input.mapping {
+                                Some(_) => None,
+                                None => rule_mapping(
+                                    &file,
+                                    &rel,
+                                    manifest.as_deref(),
+                                    span,
+                                    &mut includes,
+                                )?,
+                            };
+                            Ok((file, own))
+                        });
+                        match loaded {
+                            Ok((file, types)) => {
+                                files.push(SetFile {
+                                    path: rel,
+                                    file,
+                                    types,
+                                });
                                 texts.push(src.text);
                             }
                             Err(d) => errors.extend(rendered(&d, &rel, &src.text)),

@@ -15,7 +15,10 @@ fn every_corpus_rule_lowers() {
         let rule: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
         let query = rule["query"].as_str().expect("query");
         n += 1;
-        if let Err(e) = eql_compiler::__test::lower_text(query) {
+        // Windows, cloud and other integrations' rules read fields ECS and Elastic Defend do not
+        // define: the unknown-field check is the corpus crate's (per rule index), not this one's.
+        let text = format!("/*\n[rule]\nunknown_fields = \"allow\"\n*/\n{query}");
+        if let Err(e) = eql_compiler::__test::lower_text(&text) {
             let first = e.lines().next().unwrap_or("").to_owned();
             failures.push(format!("{}: {first}", rule["path"]));
         }

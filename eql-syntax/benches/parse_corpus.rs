@@ -4,8 +4,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::path::PathBuf;
 
 fn corpus() -> Vec<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata/elastic-eql-rules.jsonl");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/elastic-eql-rules.jsonl");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("the rule corpus is missing ({}): {e}", path.display()));
     text.lines()

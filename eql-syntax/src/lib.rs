@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 pub mod ast;
+pub mod fields;
 pub mod rulefile;
 pub mod span;
 

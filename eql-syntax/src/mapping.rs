@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use crate::fields::KnownFields;
+
 /// The field types that change how a field compares.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FieldType {
@@ -37,7 +39,13 @@ pub struct FieldTypes {
     /// `format` of `date` fields: the Java time patterns a value is parsed with (several when
     /// tables of indices searched together were merged).
     date_formats: HashMap<String, Vec<String>>,
+    /// The mapping's fields, for the unknown-field check (`None`: not read from a mapping, so
+    /// [`KnownFields::defaults`] are in force).
+    known: Option<KnownFields>,
 }
+
+/// [`FieldTypes::known_fields_origin`] without a mapping.
+pub const DEFAULT_ORIGIN: &str = "ECS and Elastic Defend (no index mapping given)";
 
 /// ECS fields of type `ip` that detection rules compare.
 const ECS_IP: &[&str] = &[
@@ -144,6 +152,24 @@ impl FieldTypes {
         t
     }
 
+    /// The fields in force for the unknown-field check ([`crate::fields`]): the mapping's
+    /// fields when the table was read from one ([`FieldTypes::from_mapping`], [`FieldTypes::merge`]),
+    /// otherwise ECS and Elastic Defend ([`KnownFields::defaults`]).
+    pub fn known_fields(&self) -> &KnownFields {
+        self.known
+            .as_ref()
+            .unwrap_or_else(|| KnownFields::defaults())
+    }
+
+    /// What [`FieldTypes::known_fields`] holds, in words, for diagnostics.
+    pub fn known_fields_origin(&self) -> &'static str {
+        if self.known.is_some() {
+            "those of the index mapping"
+        } else {
+            DEFAULT_ORIGIN
+        }
+    }
+
     /// Sets (or replaces) one field's type.
     pub fn set(&mut self, field: &str, ty: FieldType) {
         self.types.insert(field.to_string(), ty);
@@ -202,6 +228,11 @@ impl FieldTypes {
         if self.unmapped.is_none() {
             self.unmapped.clone_from(&other.unmapped);
         }
+        match (&mut self.known, &other.known) {
+            (Some(mine), Some(theirs)) => mine.merge(theirs),
+            (None, Some(theirs)) => self.known = Some(theirs.clone()),
+            _ => {}
+        }
     }
 
     /// Reads an Elasticsearch mapping (`{"properties": {…}}`, optionally under `"mappings"`;
@@ -218,7 +249,10 @@ impl FieldTypes {
         let props = root
             .get("properties")
             .ok_or_else(|| "mapping has no `properties`".to_string())?;
-        let mut t = FieldTypes::default();
+        let mut t = FieldTypes {
+            known: Some(KnownFields::from_mapping(props)),
+            ..FieldTypes::default()
+        };
         t.add_properties(props, "");
         Ok(t)
     }

@@ -106,7 +106,9 @@ pub struct Fields {
 
 impl Interpreted {
     /// From a rule file's text (`.eql` with leading TOML comment metadata, or a detection-rules
-    /// `.toml`), chosen by the extension of `path`. Errors are rendered diagnostics.
+    /// `.toml`), chosen by the extension of `path`, with the fields in force of the rule's own
+    /// `mapping` (read from disk, relative to `path`) or else ECS and Elastic Defend. Errors
+    /// are rendered diagnostics pointing into the file (`path:line:col`).
     pub fn from_file(path: &str, text: &str) -> Result<Interpreted, String> {
         Interpreted::from_file_with(path, text, &Fields::default())
     }
@@ -114,26 +116,41 @@ impl Interpreted {
     /// [`Interpreted::from_file`], with the timestamp, event-category and tiebreaker fields
     /// overridden where `fields` sets them (as Elasticsearch's search request can).
     pub fn from_file_with(path: &str, text: &str, fields: &Fields) -> Result<Interpreted, String> {
+        Interpreted::load(path, text, fields, None)
+    }
+
+    /// [`Interpreted::from_file_with`], searching data of the index mapping `types` (the
+    /// field types, and the fields in force for the unknown-field check; `None`: the rule's own
+    /// `mapping`, read relative to `path`, else ECS and Elastic Defend). The rule file is
+    /// checked as `eql_rule!` checks it at compile time: metadata keys and values, then the
+    /// query, then every field it reads ([`eql_syntax::rulefile::RuleFile::check_fields`]).
+    pub fn load(
+        path: &str,
+        text: &str,
+        fields: &Fields,
+        types: Option<&FieldTypes>,
+    ) -> Result<Interpreted, String> {
         let mut rf = eql_syntax::rulefile::load(path, text).map_err(|errs| {
-            errs.iter()
-                .map(|e| format!("error: {path}: {}", e.message))
-                .collect::<Vec<_>>()
-                .join("\n")
-        })?;
-        let query = eql_syntax::parse(&rf.query).map_err(|diags| {
-            let shifted: Vec<_> = diags
-                .into_iter()
-                .map(|d| d.offset(rf.query_offset as u32))
+            let diags: Vec<_> = errs
+                .iter()
+                .map(eql_syntax::rulefile::LoadError::to_diagnostic)
                 .collect();
-            if text
-                .get(rf.query_offset..)
-                .is_some_and(|t| t.starts_with(&rf.query))
-            {
+            eql_syntax::render(&diags, path, text)
+        })?;
+        // Spans into the file when the query is there verbatim; else (unescaped from a TOML
+        // string) into the query itself.
+        let verbatim = text
+            .get(rf.query_offset..)
+            .is_some_and(|t| t.starts_with(&rf.query));
+        let query = eql_syntax::parse(&rf.query).map_err(|diags| {
+            if verbatim {
+                let shifted: Vec<_> = diags
+                    .into_iter()
+                    .map(|d| d.offset(rf.query_offset as u32))
+                    .collect();
                 eql_syntax::render(&shifted, path, text)
             } else {
-                // The query was unescaped from a TOML string: point into the query itself.
-                let plain = eql_syntax::parse(&rf.query).err().unwrap_or_default();
-                eql_syntax::render(&plain, path, &rf.query)
+                eql_syntax::render(&diags, path, &rf.query)
             }
         })?;
         if let Some(f) = &fields.timestamp {
@@ -144,6 +161,30 @@ impl Interpreted {
         }
         if let Some(f) = &fields.tiebreaker {
             rf.meta.tiebreaker_field = Some(f.clone());
+        }
+        let own = match (types, rf.mapping_path(path)) {
+            (None, Some(mpath)) => {
+                let at = rf
+                    .meta_spans
+                    .iter()
+                    .find(|(k, _, _)| k == "mapping")
+                    .map_or(eql_syntax::Span::new(0, 0), |(_, _, s)| *s);
+                let fail = |msg: String| {
+                    eql_syntax::render(&[eql_syntax::Diagnostic::error(msg, at)], path, text)
+                };
+                let mtext = std::fs::read_to_string(&mpath)
+                    .map_err(|e| fail(format!("mapping: cannot read `{mpath}`: {e}")))?;
+                Some(
+                    FieldTypes::from_mapping(&mtext)
+                        .map_err(|e| fail(format!("mapping `{mpath}`: {e}")))?,
+                )
+            }
+            _ => None,
+        };
+        let types = types.or(own.as_ref());
+        let unknown = rf.check_fields(&query, types);
+        if !unknown.is_empty() {
+            return Err(eql_syntax::render(&unknown, path, text));
         }
         let m = &rf.meta;
         let threat: Vec<Threat> = m
@@ -202,7 +243,11 @@ impl Interpreted {
             &m.timestamp_field,
         )
         .map_err(|e| format!("error: {path}: {e}"))?;
-        Ok(rule.with_tiebreaker(m.tiebreaker_field.clone()))
+        let rule = rule.with_tiebreaker(m.tiebreaker_field.clone());
+        Ok(match types {
+            Some(t) => rule.with_field_types(t.clone()),
+            None => rule,
+        })
     }
 
     /// From a bare query, with default metadata (tests and ad-hoc use).

@@ -143,7 +143,7 @@ fn missing_events_and_samples_are_answered_at_the_end() {
     use eql_runtime::rule::Shape;
     for q in [
         "sequence with maxspan=1s [process where true] ![file where true]",
-        "sample by h [process where true] [file where true]",
+        "sample by host.id [process where true] [file where true]",
     ] {
         let rule = Interpreted::from_file("r.eql", q).unwrap_or_else(|e| panic!("{q}: {e}"));
         let Shape::Sequence(spec) = rule.shape() else {

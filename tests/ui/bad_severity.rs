@@ -1,0 +1,3 @@
+fn main() {
+    let _rule = eql_macro::eql_rule!("tests/ui/rules/bad_severity.eql");
+}

@@ -10,13 +10,8 @@ use eql_runtime::detector::{Config, Detector};
 use eql_runtime::event::Doc;
 use eql_runtime::rule::Rule;
 
-// The workload generator of `eql-detect gen`, shared with the binary.
-#[allow(dead_code)] // The bench uses only `generate`.
-#[path = "../src/gen.rs"]
-mod gen;
-#[allow(dead_code, unused_imports)]
-#[path = "../src/time.rs"]
-mod time;
+// The workload generator of `eql-detect gen`.
+use eql_gen as gen;
 
 // The binary's bundled rule set.
 eql_runtime::eql_rules!(mod bundled = "rules");

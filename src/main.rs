@@ -3,7 +3,7 @@
 //! With no arguments on a terminal it runs on the bundled sample and prints what it found.
 //! See `eql-detect --help` and the README for the rest.
 
-mod gen;
+use eql_gen as gen;
 mod input;
 #[cfg(feature = "kafka")]
 mod kafka;
@@ -167,13 +167,13 @@ struct GenArgs {
     /// Number of hosts.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     hosts: u32,
-    /// True IMDS sequences injected per million events (near misses: twice as many).
+    /// True IMDS sequences injected per million events (IMDS near misses, other attacks and their near misses: twice as many each).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(0..=100_000))]
     inject_per_million: u32,
     /// Output file (`.gz` is compressed); stdout when absent.
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Write the ground truth (documents, injected true sequences, near misses) as JSON here.
+    /// Write the ground truth as JSON here: counts, and every injected scenario and near miss with its rule and event ids.
     #[arg(long, value_name = "FILE")]
     truth: Option<PathBuf>,
 }
@@ -267,20 +267,28 @@ fn run_gen(args: &GenArgs) -> ExitCode {
         }
     };
     let secs = started.elapsed().as_secs_f64();
-    let json = truth.to_json(&cfg);
     if let Some(path) = &args.truth {
+        let json = truth.to_json(&cfg);
         if let Err(e) = std::fs::write(path, format!("{json}\n")) {
             eprintln!("eql-detect gen: {}: {e}", path.display());
             return ExitCode::from(1);
         }
     }
+    let rules: std::collections::BTreeSet<&str> = truth.scenarios.iter().map(|s| s.rule).collect();
     eprintln!(
-        "eql-detect gen: {} events, {:.1} MB in {:.2} s ({:.0} MB/s); {} true IMDS sequences; truth {json}",
+        "eql-detect gen: {} events, {:.1} MB in {:.2} s ({:.0} MB/s); {} scenarios for {} rules \
+         ({} true IMDS sequences), {} near misses{}",
         truth.events,
         truth.bytes as f64 / 1e6,
         secs,
         truth.bytes as f64 / 1e6 / secs.max(1e-9),
-        truth.true_sequences
+        truth.scenarios.len(),
+        rules.len(),
+        truth.true_sequences,
+        truth.near_miss_list.len(),
+        args.truth
+            .as_ref()
+            .map_or(String::new(), |p| format!("; truth in {}", p.display()))
     );
     ExitCode::SUCCESS
 }

@@ -4,8 +4,8 @@
 //! nanoseconds (what Elastic Defend emits and what Kibana alerts carry, formatted by
 //! `eql_runtime::time` next to its parser) and short durations.
 
-// RFC 3339 formatting and the civil calendar live with the timestamp parser they mirror.
-pub use eql_runtime::time::{days_from_civil, rfc3339_nanos, write_rfc3339_nanos};
+// RFC 3339 formatting lives with the timestamp parser it mirrors.
+pub use eql_runtime::time::rfc3339_nanos;
 
 /// Parses a duration such as `2s`, `500ms`, `1m`, `250us`, `10ns` or `1.5s` into nanoseconds.
 ///

@@ -336,14 +336,14 @@ impl Sink {
             return;
         }
         if let Some((out, format)) = &mut self.stdout {
-            if let Err(e) = output::write_alert(out, *format, &alert) {
+            if let Err(e) = output::write_alert(out, *format, &alert, output::Origin::Input) {
                 self.err = Some(format!("writing alerts: {e}"));
                 return;
             }
         }
         if let Some((producer, topic)) = &self.producer {
             let mut value = Vec::with_capacity(4096);
-            if let Err(e) = output::write_ndjson(&mut value, &alert) {
+            if let Err(e) = output::write_ndjson(&mut value, &alert, output::Origin::Input) {
                 self.err = Some(format!("encoding an alert: {e}"));
                 return;
             }
@@ -766,7 +766,7 @@ pub fn run(args: &KafkaArgs, interrupted: &AtomicBool) -> ExitCode {
         Ok(set) => set,
         Err(e) => {
             eprintln!("{e}");
-            return ExitCode::from(1);
+            return ExitCode::from(2);
         }
     };
     if !args.rule_files.no_builtin_rules && rules::selected(&args.select).is_empty() {

@@ -32,16 +32,18 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  finished (whether or not anything was detected); also when stdout is closed early
   1  an input could not be read (missing, unreadable, truncated gzip) or an output failed
-  2  usage error
+  2  usage error: bad options, no input, a --select that selects nothing, or a rule file or
+     mapping that does not load (the message points at the file, line and column)
   3  --strict and a line could not be evaluated
   130  a second SIGINT/SIGTERM (the first stops after the current line, prints the summary
        and exits as above)
 
-Input: NDJSON files (plain or gzip, detected by content), `-` for stdin, stdin when no file is
-given and stdin is a pipe or a file; with no file and stdin a terminal (or /dev/null), the
-bundled sample. Lines that cannot be evaluated
-(empty, invalid UTF-8 or JSON, not an object, too deep, no or bad @timestamp, longer than
---max-line-bytes) are skipped and counted; the summary on stderr says where.";
+Input: NDJSON files (plain or gzip, detected by content), `-` for stdin, or stdin when no file
+is given and stdin is a pipe or a file. `eql-detect` with no arguments at all and nothing piped
+in runs on the bundled sample, whose alerts are tagged `sample`; any other invocation without
+input is a usage error. Lines that cannot be evaluated (empty, invalid UTF-8 or JSON, not an
+object, too deep, no or bad @timestamp, longer than --max-line-bytes) are skipped and counted;
+the summary on stderr says where.";
 
 /// Elastic EQL detection rules compiled to native code, run over Elastic Defend NDJSON.
 #[derive(Parser, Debug)]
@@ -55,18 +57,26 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
-    /// List the compiled rules with their metadata.
+    /// List the rules: one line each (severity, shape, name, file), `--long` for all metadata.
     Rules {
-        /// Only the rules this filter selects (as for a run; repeatable, all must hold).
+        /// Only the compiled rules this filter selects (as for a run; repeatable, all must hold).
         #[arg(long, value_name = "FILTER", value_parser = rules::parse_select)]
         select: Vec<rules::Select>,
+        /// One block per rule with all of its metadata.
+        #[arg(long)]
+        long: bool,
+        #[command(flatten)]
+        files: rules::RuleFiles,
     },
     /// Show what a rule really means: the fully parenthesised query and the evaluation plan.
     Explain {
-        /// Rule name, rule id, or a unique part of either (e.g. `imds`).
-        rule: String,
+        /// Rule name, rule id, file stem (`imds`), or a unique part of a name or id. May be
+        /// left out with exactly one --rule-file: that rule.
+        rule: Option<String>,
+        #[command(flatten)]
+        files: rules::RuleFiles,
     },
-    /// Generate seeded Elastic Defend Linux NDJSON with injected IMDS sequences and near misses.
+    /// Generate seeded Elastic Defend Linux NDJSON with labelled attack scenarios (IMDS and 17 others) and near misses.
     Gen(GenArgs),
     /// Run as a member of a Kafka consumer group: the topic's partitions are shared by the
     /// members, each partition gets its own detector, offsets are committed only once the
@@ -189,11 +199,27 @@ fn parse_dur(s: &str) -> Result<u64, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
-        Some(Cmd::Rules { select }) => print_or_fail(rules::list(&select)),
-        Some(Cmd::Explain { rule }) => match rules::explain(&rule) {
-            Ok(text) => print_or_fail(text),
-            Err(msg) => {
-                eprintln!("eql-detect: {msg}");
+        Some(Cmd::Rules {
+            select,
+            long,
+            files,
+        }) => match rules::RuleSet::load(&select, &files) {
+            Ok(set) => print_or_fail(rules::list(&set.all(), long)),
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::from(2)
+            }
+        },
+        Some(Cmd::Explain { rule, files }) => match rules::RuleSet::load(&[], &files) {
+            Ok(set) => match rules::explain(rule.as_deref(), &set.all(), files.rule_file.len()) {
+                Ok(text) => print_or_fail(text),
+                Err(msg) => {
+                    eprintln!("eql-detect: {msg}");
+                    ExitCode::from(2)
+                }
+            },
+            Err(e) => {
+                eprintln!("{e}");
                 ExitCode::from(2)
             }
         },
@@ -202,7 +228,7 @@ fn main() -> ExitCode {
         Some(Cmd::Kafka(args)) => kafka::run(&args, &interrupt_flag()),
         #[cfg(feature = "kafka")]
         Some(Cmd::KafkaProduce(args)) => kafka::produce(&args),
-        None => run_detect(&cli.run),
+        None => run_detect(&cli.run, std::env::args_os().len() == 1),
     }
 }
 
@@ -318,13 +344,14 @@ impl Stop {
 struct AlertSink {
     out: BufWriter<io::StdoutLock<'static>>,
     format: Format,
+    origin: output::Origin,
     err: Option<io::Error>,
 }
 
 impl AlertSink {
     fn emit(&mut self, alert: Alert) {
         if self.err.is_none() {
-            if let Err(e) = output::write_alert(&mut self.out, self.format, &alert) {
+            if let Err(e) = output::write_alert(&mut self.out, self.format, &alert, self.origin) {
                 self.err = Some(e);
             }
         }
@@ -352,15 +379,27 @@ struct ReadOpts {
     threads: usize,
 }
 
-fn sources(args: &RunArgs) -> Vec<Source> {
+/// What to read. With no input named, standard input when it carries data (a pipe or a file);
+/// otherwise the bundled sample, but only for a bare `eql-detect` (no arguments at all): any
+/// other invocation that names no input and has none on standard input is a usage error, so a
+/// cron job or an empty glob never turns into sample alerts.
+fn sources(args: &RunArgs, bare: bool) -> Result<Vec<Source>, String> {
     if args.inputs.is_empty() {
-        return vec![if stdin_is_not_data() {
-            Source::Sample
+        return if !stdin_is_not_data() {
+            Ok(vec![Source::Stdin])
+        } else if bare {
+            Ok(vec![Source::Sample])
         } else {
-            Source::Stdin
-        }];
+            Err(
+                "no input: name NDJSON files (plain or gzip), `-` for standard input, or pipe \
+                 events in (standard input is a terminal or a device here). `eql-detect` with \
+                 no arguments at all runs on the bundled sample."
+                    .to_owned(),
+            )
+        };
     }
-    args.inputs
+    Ok(args
+        .inputs
         .iter()
         .map(|p| {
             if p.as_os_str() == "-" {
@@ -369,7 +408,7 @@ fn sources(args: &RunArgs) -> Vec<Source> {
                 Source::File(p.clone())
             }
         })
-        .collect()
+        .collect())
 }
 
 /// SIGINT/SIGTERM set a flag checked between lines, so the summary is still printed. A second
@@ -388,9 +427,8 @@ fn interrupt_flag() -> Arc<AtomicBool> {
     flag
 }
 
-fn run_detect(args: &RunArgs) -> ExitCode {
+fn run_detect(args: &RunArgs, bare: bool) -> ExitCode {
     let started = Instant::now();
-    let sources = sources(args);
     let interrupted = interrupt_flag();
     let format = args.format.unwrap_or(if io::stdout().is_terminal() {
         Format::Table
@@ -423,7 +461,15 @@ fn run_detect(args: &RunArgs) -> ExitCode {
         Ok(set) => set.all(),
         Err(e) => {
             eprintln!("{e}");
-            return ExitCode::from(1);
+            return ExitCode::from(2);
+        }
+    };
+    // Rules first: a rule file with a mistake is the first thing to hear about.
+    let sources = match sources(args, bare) {
+        Ok(s) => s,
+        Err(msg) => {
+            eprintln!("eql-detect: {msg}");
+            return ExitCode::from(2);
         }
     };
     let rule_names: Vec<(String, String)> = rules
@@ -454,16 +500,22 @@ fn run_detect(args: &RunArgs) -> ExitCode {
         }
     };
 
-    if sources == [Source::Sample] && !args.quiet {
+    let origin = if sources == [Source::Sample] {
+        // A bare invocation: there are no options to quiet this.
         eprintln!(
             "eql-detect: no input given; running on the bundled sample (2,000 generated Elastic \
-             Defend events with injected IMDS sequences). Try `eql-detect FILE.ndjson[.gz]` or `--help`."
+             Defend events with injected attack scenarios); its alerts are tagged `sample`. \
+             Try `eql-detect FILE.ndjson[.gz]` or `--help`."
         );
-    }
+        output::Origin::Sample
+    } else {
+        output::Origin::Input
+    };
 
     let mut sink = AlertSink {
         out: BufWriter::with_capacity(64 << 10, io::stdout().lock()),
         format,
+        origin,
         err: None,
     };
     let mut summary = Summary::default();

@@ -75,9 +75,25 @@ struct AlertJson<'a> {
     /// used twice, by the sequence and by a stage, appears twice).
     #[serde(rename = "eql.join_key_values")]
     join_key_values: Vec<serde_json::Value>,
+    /// ECS `tags`: `["sample"]` on alerts raised on the bundled sample, so that they cannot be
+    /// taken for detections on real data; absent otherwise.
+    #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
+    tags_event: Option<&'static [&'static str]>,
     /// The original documents, in sequence order, byte for byte.
     events: Vec<Box<RawValue>>,
 }
+
+/// Where the events of an alert came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The user's input.
+    Input,
+    /// The bundled sample: synthetic events, and the alert says so in every format.
+    Sample,
+}
+
+/// The ECS `tags` of an alert raised on the bundled sample.
+pub const SAMPLE_TAGS: &[&str] = &["sample"];
 
 /// Kibana's threat array, as `kibana.alert.rule.threat` carries it.
 pub fn threat_json(threat: &[Threat]) -> Vec<serde_json::Value> {
@@ -166,7 +182,7 @@ fn raw_value(raw: &str) -> Box<RawValue> {
 }
 
 /// Writes one alert as a JSON line.
-pub fn write_ndjson<W: Write>(out: &mut W, alert: &Alert) -> io::Result<()> {
+pub fn write_ndjson<W: Write>(out: &mut W, alert: &Alert, origin: Origin) -> io::Result<()> {
     let meta: &RuleMeta = alert.rule;
     let first = alert.events.first().map_or(0, |e| e.timestamp_nanos);
     let last = alert.events.last().map_or(0, |e| e.timestamp_nanos);
@@ -207,6 +223,7 @@ pub fn write_ndjson<W: Write>(out: &mut W, alert: &Alert) -> io::Result<()> {
         group_id: format!("{h:016x}"),
         join_keys,
         join_key_values,
+        tags_event: (origin == Origin::Sample).then_some(SAMPLE_TAGS),
         events: alert.events.iter().map(|e| raw_value(&e.raw)).collect(),
     };
     serde_json::to_writer(&mut *out, &doc).map_err(io::Error::from)?;
@@ -266,16 +283,21 @@ fn text(doc: &serde_json::Value, path: &str) -> String {
 ///   [1] 06:15:23.123456700  process  curl      curl -s http://169.254.169.254/…
 ///   [2] 06:15:23.138901200  network  curl      -> 169.254.169.254:80 connection_attempted
 /// ```
-pub fn write_table<W: Write>(out: &mut W, alert: &Alert) -> io::Result<()> {
+pub fn write_table<W: Write>(out: &mut W, alert: &Alert, origin: Origin) -> io::Result<()> {
     let meta = alert.rule;
     let last = alert.events.last().map_or(0, |e| e.timestamp_nanos);
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{}  {:<8}  {}",
+        "{}  {:<8}  {}{}",
         rfc3339_nanos(last),
         meta.severity,
-        printable(meta.name, 200)
+        printable(meta.name, 200),
+        if origin == Origin::Sample {
+            "  [sample data]"
+        } else {
+            ""
+        }
     );
     let width = alert.keys.iter().map(|(f, _)| f.len()).max().unwrap_or(0);
     for (f, v) in &alert.keys {
@@ -339,10 +361,15 @@ pub fn write_table<W: Write>(out: &mut W, alert: &Alert) -> io::Result<()> {
 }
 
 /// Writes one alert in the chosen format.
-pub fn write_alert<W: Write>(out: &mut W, format: Format, alert: &Alert) -> io::Result<()> {
+pub fn write_alert<W: Write>(
+    out: &mut W,
+    format: Format,
+    alert: &Alert,
+    origin: Origin,
+) -> io::Result<()> {
     match format {
-        Format::Ndjson => write_ndjson(out, alert),
-        Format::Table => write_table(out, alert),
+        Format::Ndjson => write_ndjson(out, alert, origin),
+        Format::Table => write_table(out, alert, origin),
     }
 }
 
@@ -415,7 +442,7 @@ mod tests {
     fn ndjson_embeds_documents_verbatim_and_nulls_missing_keys() {
         let raws = [r#"{"b": 1,  "a":[1.50, "x"]}"#, "{\"z\":\"\\u00e9\"}\r\n"];
         let mut out = Vec::new();
-        write_ndjson(&mut out, &alert(&raws)).unwrap();
+        write_ndjson(&mut out, &alert(&raws), Origin::Input).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.ends_with("}\n") && text.matches('\n').count() == 1);
         // Key order, spacing, number spelling and escapes survive; surrounding whitespace does not.
@@ -455,7 +482,7 @@ mod tests {
     fn group_id_depends_on_the_documents() {
         let id = |raws: &[&str]| {
             let mut out = Vec::new();
-            write_ndjson(&mut out, &alert(raws)).unwrap();
+            write_ndjson(&mut out, &alert(raws), Origin::Input).unwrap();
             let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
             v["kibana.alert.group.id"].as_str().unwrap().to_owned()
         };
@@ -469,12 +496,34 @@ mod tests {
         write_table(
             &mut out,
             &alert(&["{\"process\":{\"name\":\"a\\u001bb\"}}", "not json"]),
+            Origin::Input,
         )
         .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(!text.contains('\u{1b}'), "{text:?}");
         assert!(text.contains("a\\u{1b}b"), "{text}");
         assert!(text.contains("\n  user.name  null\n"), "{text}");
+    }
+
+    #[test]
+    fn sample_alerts_are_labelled_in_every_format() {
+        let raws = ["{}"];
+        for format in [Format::Ndjson, Format::Table] {
+            let mut input = Vec::new();
+            write_alert(&mut input, format, &alert(&raws), Origin::Input).unwrap();
+            let mut sample = Vec::new();
+            write_alert(&mut sample, format, &alert(&raws), Origin::Sample).unwrap();
+            let (input, sample) = (
+                String::from_utf8(input).unwrap(),
+                String::from_utf8(sample).unwrap(),
+            );
+            assert!(!input.contains("sample"), "{input}");
+            assert!(sample.contains("sample"), "{sample}");
+        }
+        let mut out = Vec::new();
+        write_ndjson(&mut out, &alert(&raws), Origin::Sample).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["tags"], serde_json::json!(["sample"]));
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use eql_runtime::detector::AnyRule;
-use eql_runtime::rule::{Rule, RuleMeta};
+use eql_runtime::rule::{Rule, RuleMeta, Shape};
 
 /// Rule files run without a rebuild (`--rule-file` and its options), shared by file runs and
 /// Kafka members.
@@ -13,7 +13,7 @@ pub struct RuleFiles {
     /// Also run this rule (`.eql` or Elastic detection-rules `.toml`), interpreted at run time:
     /// no rebuild needed. Repeatable.
     #[arg(long, value_name = "PATH")]
-    rule_file: Vec<PathBuf>,
+    pub rule_file: Vec<PathBuf>,
     /// An Elasticsearch index mapping (`{"properties": …}`, as `GET index/_mapping` returns it)
     /// for the --rule-file rules: field types (`ip`, numbers, `date`, …) decide comparisons, and
     /// `alias` fields read their target. Default: Elastic Defend's ECS types.
@@ -53,11 +53,7 @@ impl RuleFiles {
                 let shown = path.display().to_string();
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| format!("eql-detect: {shown}: {e}"))?;
-                let rule = eql_interp::Interpreted::from_file_with(&shown, &text, &fields)?;
-                Ok(match &types {
-                    Some(types) => rule.with_field_types(types.clone()),
-                    None => rule,
-                })
+                eql_interp::Interpreted::load(&shown, &text, &fields, types.as_ref())
             })
             .collect()
     }
@@ -211,19 +207,50 @@ fn mitre_lines(meta: &RuleMeta) -> Vec<String> {
     lines
 }
 
-/// `eql-detect rules`: one block per rule.
-pub fn list(filters: &[Select]) -> String {
+/// What a rule is, in a word: `event`, `sequence` or `sample`.
+fn shape_word(rule: &AnyRule) -> &'static str {
+    match rule.shape() {
+        Shape::Event => "event",
+        Shape::Sequence(spec) if spec.sample => "sample",
+        Shape::Sequence(_) => "sequence",
+    }
+}
+
+/// `eql-detect rules`: one line per rule (severity, shape, name, file), or with `long` one
+/// block per rule with all of its metadata.
+pub fn list(rules: &[AnyRule], long: bool) -> String {
     let mut s = String::new();
-    for rule in selected(filters) {
+    if !long {
+        let width = rules
+            .iter()
+            .map(|r| r.meta().name.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(80);
+        for rule in rules {
+            let m = rule.meta();
+            let _ = writeln!(
+                s,
+                "{:<8}  {:<8}  {:<width$}  {}",
+                m.severity,
+                shape_word(rule),
+                m.name,
+                m.source
+            );
+        }
+        return s;
+    }
+    for rule in rules {
         let m = rule.meta();
         let _ = writeln!(s, "{}", m.name);
         let mut category = m.event_category_field.to_owned();
         if let Some(t) = m.timestamp_override {
             let _ = write!(category, " (time range: {t})");
         }
-        let rows: [(&str, String); 10] = [
+        let rows: [(&str, String); 11] = [
             ("rule_id", m.rule_id.to_owned()),
             ("version", m.version.to_string()),
+            ("shape", shape_word(rule).to_owned()),
             ("severity", m.severity.to_owned()),
             ("risk_score", m.risk_score.to_string()),
             ("index", m.index.join(", ")),
@@ -251,45 +278,61 @@ pub fn list(filters: &[Select]) -> String {
     s
 }
 
-/// Finds a rule by exact name or id, else by a unique case-insensitive part of either.
-fn find(query: &str) -> Result<Box<dyn Rule>, String> {
-    let q = query.trim().to_lowercase();
-    let mut all = compiled();
-    if let Some(i) = all
-        .iter()
-        .position(|r| r.meta().name.eq_ignore_ascii_case(&q))
-    {
-        return Ok(all.swap_remove(i));
-    }
-    // Then by file: `imds` is `rules/imds.eql`.
-    if let Some(i) = all.iter().position(|r| {
-        let src = r.meta().source;
-        let stem = src.rsplit('/').next().unwrap_or(src);
-        stem.rsplit_once('.')
-            .is_some_and(|(stem, _)| stem.eq_ignore_ascii_case(&q))
-    }) {
-        return Ok(all.swap_remove(i));
-    }
-    let mut hits: Vec<Box<dyn Rule>> = all
-        .into_iter()
-        .filter(|r| {
-            let m = r.meta();
-            !q.is_empty()
-                && (m.name.to_lowercase().contains(&q) || m.rule_id.to_lowercase().contains(&q))
-        })
-        .collect();
-    match hits.len() {
-        1 => Ok(hits.remove(0)),
-        0 => Err(format!(
-            "no rule matches `{query}`; `eql-detect rules` lists them"
-        )),
-        n => Err(format!("`{query}` matches {n} rules; be more specific")),
-    }
+/// The file stem of a rule's source: `imds` for `rules/imds.eql`.
+fn stem(source: &str) -> &str {
+    let file = source.rsplit('/').next().unwrap_or(source);
+    file.rsplit_once('.').map_or(file, |(stem, _)| stem)
 }
 
-/// `eql-detect explain RULE`: the query as written, as it parses, and how it is evaluated.
-pub fn explain(query: &str) -> Result<String, String> {
-    let rule = find(query)?;
+/// Finds a rule by exact name, then by exact rule id, then by file stem, else by a
+/// case-insensitive part of name or id. A query that fits several rules at the first of these
+/// steps that fits any is an error listing them (Elastic reuses rule ids, so even an id can).
+fn find<'r>(query: &str, rules: &'r [AnyRule]) -> Result<&'r AnyRule, String> {
+    let q = query.trim().to_lowercase();
+    let steps: [&dyn Fn(&RuleMeta) -> bool; 4] = [
+        &|m| m.name.eq_ignore_ascii_case(&q),
+        &|m| m.rule_id.eq_ignore_ascii_case(&q),
+        &|m| stem(m.source).eq_ignore_ascii_case(&q),
+        &|m| {
+            !q.is_empty()
+                && (m.name.to_lowercase().contains(&q) || m.rule_id.to_lowercase().contains(&q))
+        },
+    ];
+    for step in steps {
+        let hits: Vec<&AnyRule> = rules.iter().filter(|r| step(r.meta())).collect();
+        match hits.as_slice() {
+            [] => continue,
+            [one] => return Ok(one),
+            many => {
+                let mut msg = format!(
+                    "`{query}` matches {} rules; name one by its exact name or file stem:",
+                    many.len()
+                );
+                for r in many {
+                    let _ = write!(msg, "\n  {}  ({})", r.meta().name, r.meta().source);
+                }
+                return Err(msg);
+            }
+        }
+    }
+    Err(format!(
+        "no rule matches `{query}`; `eql-detect rules` lists them"
+    ))
+}
+
+/// `eql-detect explain [RULE]`: the query as written, as it parses, and how it is evaluated.
+/// Without a name, the one rule given with `--rule-file`.
+pub fn explain(query: Option<&str>, rules: &[AnyRule], files: usize) -> Result<String, String> {
+    let rule = match query {
+        Some(q) => find(q, rules)?,
+        None if files == 1 => rules.last().ok_or("no rule to explain")?,
+        None => {
+            return Err(
+                "name the rule to explain (or give exactly one --rule-file); `eql-detect rules` lists them"
+                    .to_owned(),
+            )
+        }
+    };
     let m = rule.meta();
     let mut s = String::new();
     let _ = writeln!(s, "{} ({})\n", m.name, m.rule_id);

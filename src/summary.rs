@@ -142,19 +142,20 @@ impl Summary {
         serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 
-    /// The summary for people.
+    /// The summary for people: the totals, what was skipped and where, then the rules that
+    /// alerted or lost state to a limit, one line each; with more than
+    /// [`ALL_RULES_UP_TO`] rules, the rest in one line.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
         let skipped: u64 = self.skipped.values().map(|k| k.count).sum();
         let _ = writeln!(
             s,
-            "eql-detect: {} lines, {} evaluated ({} by the prefilter alone), {} skipped, {} alert{}",
-            self.lines,
+            "eql-detect: {}, {} evaluated ({} by the prefilter alone), {} skipped, {}",
+            count(self.lines, "line", "lines"),
             self.evaluated,
             self.prefiltered,
             skipped,
-            self.alerts,
-            if self.alerts == 1 { "" } else { "s" }
+            count(self.alerts, "alert", "alerts"),
         );
         for (reason, k) in &self.skipped {
             let more = if k.count as usize > k.first.len() {
@@ -172,41 +173,41 @@ impl Summary {
         if self.late_events + self.future_events + self.future_dropped > 0 {
             let _ = writeln!(
                 s,
-                "  late events {} (not joined), far-future events {} held, {} dropped",
-                self.late_events, self.future_events, self.future_dropped
+                "  {} (not joined), {} held, {} dropped",
+                count(self.late_events, "late event", "late events"),
+                count(self.future_events, "far-future event", "far-future events"),
+                self.future_dropped
             );
         }
-        // With many rules, those that saw nothing are summed up in one line.
-        let quiet = |r: &RuleSummary| {
-            r.alerts
-                + r.suppressed
-                + r.matched_events
-                + r.evicted_keys
-                + r.piped_out
-                + r.batch_dropped
-                == 0
-        };
-        let many = self.rules.len() > 10;
-        let silent = self.rules.iter().filter(|r| many && quiet(r)).count();
-        for r in self.rules.iter().filter(|r| !(many && quiet(r))) {
+        let all = self.rules.len() <= ALL_RULES_UP_TO;
+        let (shown, rest): (Vec<&RuleSummary>, Vec<&RuleSummary>) = self
+            .rules
+            .iter()
+            .partition(|r| all || r.alerts + r.suppressed > 0 || r.lost_state());
+        for r in &shown {
+            rule_line(&mut s, r);
+        }
+        if !rest.is_empty() {
+            let matched = rest.iter().filter(|r| r.matched_events > 0).count() as u64;
+            let held = rest.iter().filter(|r| r.peak_state_bytes > 0).count() as u64;
             let _ = writeln!(
                 s,
-                "  rule \"{}\": {} alerts, {} suppressed by max_signals, {} matching events, {} evicted keys, peak state {} B",
-                r.name, r.alerts, r.suppressed, r.matched_events, r.evicted_keys, r.peak_state_bytes
+                "  {} {}: no alerts ({} with matching events, {} held partial sequences)",
+                rest.len(),
+                if shown.is_empty() {
+                    if rest.len() == 1 {
+                        "rule"
+                    } else {
+                        "rules"
+                    }
+                } else if rest.len() == 1 {
+                    "other rule"
+                } else {
+                    "other rules"
+                },
+                matched,
+                held
             );
-            if r.piped_out > 0 {
-                let _ = writeln!(s, "    {} results left out by head/tail", r.piped_out);
-            }
-            if r.batch_dropped > 0 {
-                let _ = writeln!(
-                    s,
-                    "    {} matching events not kept (--max-state-bytes): the answer may be incomplete",
-                    r.batch_dropped
-                );
-            }
-        }
-        if silent > 0 {
-            let _ = writeln!(s, "  {silent} other rules: no matching events");
         }
         for e in &self.input_errors {
             let _ = writeln!(s, "  input error: {e}");
@@ -223,5 +224,139 @@ impl Summary {
             self.events_per_sec
         );
         s
+    }
+}
+
+/// Up to this many rules, the text summary has a line for each.
+pub const ALL_RULES_UP_TO: usize = 10;
+
+impl RuleSummary {
+    /// Whether a limit cost the rule state or results (evictions, dropped matches, pipes).
+    fn lost_state(&self) -> bool {
+        self.evicted_keys + self.batch_dropped + self.piped_out > 0
+    }
+}
+
+/// One rule's line, with the rarer counters only when they are not zero.
+fn rule_line(s: &mut String, r: &RuleSummary) {
+    let alerts = if r.alerts == 0 {
+        "no alerts".to_owned()
+    } else {
+        count(r.alerts, "alert", "alerts")
+    };
+    let _ = write!(
+        s,
+        "  rule \"{}\": {alerts}, {}",
+        r.name,
+        count(r.matched_events, "matching event", "matching events")
+    );
+    if r.suppressed > 0 {
+        let _ = write!(s, ", {} withheld by max_signals", r.suppressed);
+    }
+    if r.evicted_keys > 0 {
+        let _ = write!(
+            s,
+            ", {} (--max-state-bytes)",
+            count(r.evicted_keys, "evicted key", "evicted keys")
+        );
+    }
+    if r.peak_state_bytes > 0 {
+        let _ = write!(s, ", peak state {}", bytes(r.peak_state_bytes));
+    }
+    s.push('\n');
+    if r.piped_out > 0 {
+        let _ = writeln!(
+            s,
+            "    {} left out by head/tail",
+            count(r.piped_out, "result", "results")
+        );
+    }
+    if r.batch_dropped > 0 {
+        let _ = writeln!(
+            s,
+            "    {} not kept (--max-state-bytes): the answer may be incomplete",
+            count(r.batch_dropped, "matching event", "matching events")
+        );
+    }
+}
+
+/// `1 alert`, `2 alerts`.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Bytes for people: `812 B`, `2.9 KiB`, `31.0 MiB`.
+fn bytes(n: u64) -> String {
+    const KIB: f64 = 1024.0;
+    match n {
+        0..=1023 => format!("{n} B"),
+        1024..=1_048_575 => format!("{:.1} KiB", n as f64 / KIB),
+        _ => format!("{:.1} MiB", n as f64 / (KIB * KIB)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(name: &str, alerts: u64, matched: u64) -> RuleSummary {
+        RuleSummary {
+            name: name.to_owned(),
+            alerts,
+            matched_events: matched,
+            ..RuleSummary::default()
+        }
+    }
+
+    #[test]
+    fn plurals_and_units() {
+        assert_eq!(count(1, "alert", "alerts"), "1 alert");
+        assert_eq!(count(0, "alert", "alerts"), "0 alerts");
+        assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(2929), "2.9 KiB");
+        assert_eq!(bytes(3 << 20), "3.0 MiB");
+    }
+
+    #[test]
+    fn many_rules_show_those_that_alerted_and_collapse_the_rest() {
+        let mut s = Summary {
+            alerts: 3,
+            ..Summary::default()
+        };
+        s.rules.push(rule("A", 1, 2));
+        s.rules.push(rule("B", 2, 2));
+        for i in 0..20 {
+            s.rules
+                .push(rule(&format!("quiet {i}"), 0, u64::from(i < 3)));
+        }
+        let text = s.to_text();
+        assert!(
+            text.contains("  rule \"A\": 1 alert, 2 matching events\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  rule \"B\": 2 alerts, 2 matching events\n"),
+            "{text}"
+        );
+        assert!(!text.contains("quiet"), "{text}");
+        assert!(
+            text.contains(
+                "  20 other rules: no alerts (3 with matching events, 0 held partial sequences)\n"
+            ),
+            "{text}"
+        );
+        assert!(text.starts_with("eql-detect: 0 lines,"), "{text}");
+        assert!(text.contains(", 3 alerts\n"), "{text}");
+    }
+
+    #[test]
+    fn few_rules_are_all_shown() {
+        let mut s = Summary::default();
+        s.rules.push(rule("only", 0, 1));
+        let text = s.to_text();
+        assert!(
+            text.contains("  rule \"only\": no alerts, 1 matching event\n"),
+            "{text}"
+        );
     }
 }

@@ -478,12 +478,24 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn rules_subcommand() {
-    let out = run(&["rules", "--select", "file:rules/imds.eql"]);
+    let out = run(&["rules", "--long", "--select", "file:rules/imds.eql"]);
     assert_eq!(out.status.code(), Some(0));
     insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+    // One line per rule by default: severity, shape, name, file.
+    let short =
+        String::from_utf8(run(&["rules", "--select", "file:rules/imds.eql"]).stdout).unwrap();
+    assert_eq!(short.lines().count(), 1, "{short}");
+    let fields: Vec<&str> = short.split_whitespace().collect();
+    assert_eq!(fields[..2], ["medium", "sequence"], "{short}");
+    assert!(
+        short.contains(RULE_NAME) && short.trim_end().ends_with("rules/imds.eql"),
+        "{short}"
+    );
     // The bundled set: IMDS and Elastic's 327 Linux Elastic Defend rules.
     let all = String::from_utf8(run(&["rules"]).stdout).unwrap();
-    assert_eq!(all.matches("\n  rule_id ").count(), 328);
+    assert_eq!(all.lines().count(), 328);
+    let long = String::from_utf8(run(&["rules", "--long"]).stdout).unwrap();
+    assert_eq!(long.matches("\n  rule_id ").count(), 328);
     let linux = run(&[
         "rules",
         "--select",
@@ -492,13 +504,76 @@ fn rules_subcommand() {
         "index:logs-endpoint.events*",
     ]);
     let linux = String::from_utf8(linux.stdout).unwrap();
-    assert_eq!(linux.matches("\n  rule_id ").count(), 328);
+    assert_eq!(linux.lines().count(), 328);
     let high = run(&["rules", "--select", "severity:high,severity:critical"]);
     let high = String::from_utf8(high.stdout).unwrap();
-    assert!(high.matches("\n  rule_id ").count() < 328);
-    assert!(!high.contains("\n  severity     low"), "{high}");
+    assert!(high.lines().count() < 328);
+    assert!(
+        high.lines()
+            .all(|l| l.starts_with("high ") || l.starts_with("critical ")),
+        "{high}"
+    );
     let bad = run(&["rules", "--select", "colour:red"]);
     assert_eq!(bad.status.code(), Some(2));
+}
+
+/// `rules` and `explain` take rule files, as a run does.
+#[test]
+fn rules_and_explain_take_rule_files() {
+    let rule = tmp("own-rule.eql");
+    std::fs::write(
+        &rule,
+        "/*\n[rule]\nname = \"Curl or wget\"\nrule_id = \"own-1\"\nseverity = \"high\"\nrisk_score = 73\n*/\nprocess where process.name == \"curl\" or process.name == \"wget\" and event.type == \"start\"\n",
+    )
+    .unwrap();
+    let path = rule.to_str().unwrap();
+    let listed = run(&["rules", "--no-builtin-rules", "--rule-file", path]);
+    assert_eq!(listed.status.code(), Some(0));
+    let text = String::from_utf8(listed.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.starts_with("high ") && text.contains("Curl or wget"),
+        "{text}"
+    );
+    let with_builtin = String::from_utf8(run(&["rules", "--rule-file", path]).stdout).unwrap();
+    assert_eq!(with_builtin.lines().count(), 329);
+
+    // With one rule file, explain needs no name; the precedence shows in the parentheses.
+    let explained = run(&["explain", "--rule-file", path]);
+    assert_eq!(explained.status.code(), Some(0));
+    let text = String::from_utf8(explained.stdout.clone()).unwrap();
+    assert!(text.starts_with("Curl or wget (own-1)"), "{text}");
+    assert!(
+        text.contains(
+            r#"(process.name == "curl" or (process.name == "wget" and event.type == "start"))"#
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        run(&["explain", "own-1", "--rule-file", path]).stdout,
+        explained.stdout
+    );
+    // A bad rule file is reported where it is wrong, and nothing is explained.
+    let bad = tmp("own-bad.eql");
+    std::fs::write(&bad, "process where process.name = \"curl\"\n").unwrap();
+    let out = run(&["explain", "--rule-file", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("own-bad.eql:1:"));
+}
+
+/// An ambiguous part of a name lists what it matches.
+#[test]
+fn an_ambiguous_explain_lists_the_rules_it_matches() {
+    let out = run(&["explain", "suid"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`suid` matches "), "{err}");
+    assert!(
+        err.contains("\n  Privilege Escalation via SUID/SGID  (rules/elastic/linux/"),
+        "{err}"
+    );
+    assert!(err.lines().count() >= 3, "{err}");
 }
 
 #[test]
@@ -659,17 +734,72 @@ fn bundled_sample_is_current_and_finds_exactly_the_injected_sequences() {
     let expected = truth["true_sequences"].as_u64().unwrap();
     assert!((3..=10).contains(&expected), "{truth}");
 
-    // With no input argument and stdin /dev/null (as in CI), the bundled sample runs; the same
-    // happens on a terminal.
-    let out = run(&["--format", "ndjson", "--summary", "json"]);
+    // A bare `eql-detect` with stdin /dev/null (as in CI) runs the bundled sample; the same
+    // happens on a terminal. Its alerts say they come from sample data.
+    let out = Command::new(BIN).stdin(Stdio::null()).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bundled sample"));
-    assert_eq!(alerts(&out).len() as u64, expected);
-    let s = summary(&out);
+    let sample_alerts = alerts(&out);
+    assert!(!sample_alerts.is_empty());
+    for a in &sample_alerts {
+        assert_eq!(a["tags"], serde_json::json!(["sample"]), "{a}");
+    }
+    let imds = sample_alerts
+        .iter()
+        .filter(|a| a["kibana.alert.rule.name"] == RULE_NAME)
+        .count() as u64;
+    assert_eq!(imds, expected);
+    // The same events given as a file are the user's data: the same alerts, untagged.
+    let as_file = Command::new(BIN)
+        .args([
+            "--format",
+            "ndjson",
+            "--summary",
+            "json",
+            sample.to_str().unwrap(),
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let s = summary(&as_file);
     assert_eq!(s["lines"], 2000);
-    let as_file = run(&["--format", "ndjson", "-q", sample.to_str().unwrap()]);
-    assert_eq!(as_file.stdout, out.stdout);
-    assert_eq!(summary(&out)["evaluated"], 2000);
+    assert_eq!(s["evaluated"], 2000);
+    let mut untagged = alerts(&as_file);
+    assert!(untagged.iter().all(|a| a.get("tags").is_none()));
+    for (a, b) in untagged.iter_mut().zip(&sample_alerts) {
+        a["tags"] = b["tags"].clone();
+    }
+    assert_eq!(&untagged, &sample_alerts);
+}
+
+/// With no input named and nothing on standard input, only a bare invocation runs the sample:
+/// anything else (a cron job, a glob that matched nothing) is a usage error with no output.
+#[test]
+fn no_input_is_a_usage_error_unless_bare() {
+    for args in [
+        &["-q"][..],
+        &["--format", "ndjson"],
+        &["--select", "os:linux"],
+    ] {
+        let out = Command::new(BIN)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no input") && err.contains("`-`"), "{err}");
+    }
+    // `-` names standard input: /dev/null is then an empty input, not a mistake.
+    let out = Command::new(BIN)
+        .args(["-", "--summary", "json"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    assert_eq!(summary(&out)["lines"], 0);
 }
 
 /// Field values come from untrusted documents: the table must not pass terminal escapes through.
@@ -917,7 +1047,7 @@ fn a_bad_rule_file_is_reported_with_its_location() {
     let bad = tmp("bad-rule.eql");
     std::fs::write(&bad, "process where process.name = \"curl\"\n").unwrap();
     let out = run(&["--rule-file", bad.to_str().unwrap(), "--quiet"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad-rule.eql:1:"), "{err}");
     assert!(err.contains("=="), "{err}");
@@ -1073,7 +1203,7 @@ fn timestamp_and_category_fields_can_be_set() {
     let rule = tmp("custom_fields.eql");
     std::fs::write(
         &rule,
-        "sequence by h [start where true] [stop where true]\n",
+        "// [rule]\n// unknown_fields = \"allow\"\nsequence by h [start where true] [stop where true]\n",
     )
     .unwrap();
     let data = tmp("custom_fields.ndjson");
@@ -1120,6 +1250,7 @@ fn timestamp_and_category_fields_can_be_set() {
 /// rules see which lines); times vary from run to run and are masked.
 #[test]
 fn profile_report() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample.ndjson.gz");
     let out = run(&[
         "--select=file:rules/*",
         "--profile",
@@ -1127,6 +1258,7 @@ fn profile_report() {
         "--quiet",
         "--threads=2",
         "--format=ndjson",
+        sample.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stderr).unwrap();

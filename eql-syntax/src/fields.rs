@@ -74,27 +74,17 @@ impl KnownFields {
     /// The fields of an Elasticsearch mapping's `properties` (already parsed JSON).
     pub fn from_mapping(properties: &serde_json::Value) -> KnownFields {
         let mut k = KnownFields::default();
-        k.add_properties(properties, "");
+        k.add_properties(properties);
         k
     }
 
-    fn add_properties(&mut self, props: &serde_json::Value, prefix: &str) {
-        let Some(map) = props.as_object() else {
-            return;
-        };
-        for (name, def) in map {
-            let path = if prefix.is_empty() {
-                name.clone()
-            } else {
-                format!("{prefix}.{name}")
-            };
+    fn add_properties(&mut self, props: &serde_json::Value) {
+        crate::mapping::for_each_property(props, "", &mut |path, def| {
             let ty = def.get("type").and_then(|t| t.as_str());
-            if let Some(sub) = def.get("properties") {
-                self.insert(&path, ty.unwrap_or("object"));
-                self.add_properties(sub, &path);
-                continue;
+            self.insert(path, ty.unwrap_or("object"));
+            if def.get("properties").is_some() {
+                return;
             }
-            self.insert(&path, ty.unwrap_or("object"));
             if let Some(multi) = def.get("fields").and_then(|f| f.as_object()) {
                 for (sub, sdef) in multi {
                     let sty = sdef
@@ -104,7 +94,7 @@ impl KnownFields {
                     self.insert(&format!("{path}.{sub}"), sty);
                 }
             }
-        }
+        });
     }
 
     fn insert(&mut self, name: &str, ty: &str) {

@@ -253,24 +253,16 @@ impl FieldTypes {
             known: Some(KnownFields::from_mapping(props)),
             ..FieldTypes::default()
         };
-        t.add_properties(props, "");
+        t.add_properties(props);
         Ok(t)
     }
 
-    fn add_properties(&mut self, props: &serde_json::Value, prefix: &str) {
-        let Some(map) = props.as_object() else {
-            return;
-        };
-        for (name, def) in map {
-            let path = if prefix.is_empty() {
-                name.clone()
-            } else {
-                format!("{prefix}.{name}")
-            };
-            if let Some(sub) = def.get("properties") {
-                self.add_properties(sub, &path);
-                continue;
+    fn add_properties(&mut self, props: &serde_json::Value) {
+        for_each_property(props, "", &mut |path, def| {
+            if def.get("properties").is_some() {
+                return;
             }
+            let path = path.to_owned();
             let ty = def.get("type").and_then(|t| t.as_str()).unwrap_or("object");
             let mapped = match ty {
                 "ip" => FieldType::Ip,
@@ -294,7 +286,7 @@ impl FieldTypes {
                 "version" => FieldType::Version,
                 "alias" => match def.get("path").and_then(|p| p.as_str()) {
                     Some(target) => FieldType::Alias(target.to_string()),
-                    None => continue,
+                    None => return,
                 },
                 // keyword, wildcard, text (its keyword sub-field is what EQL compares), and the
                 // test harness's `[runtime_random_keyword_type]` placeholder.
@@ -304,6 +296,29 @@ impl FieldTypes {
                 self.null_values.insert(path.clone(), v.clone());
             }
             self.set(&path, mapped);
+        });
+    }
+}
+
+/// Calls `f` with the dotted path and the definition of every entry of a mapping's
+/// `properties`, objects (with `properties` of their own) before the fields inside them.
+pub(crate) fn for_each_property(
+    props: &serde_json::Value,
+    prefix: &str,
+    f: &mut dyn FnMut(&str, &serde_json::Value),
+) {
+    let Some(map) = props.as_object() else {
+        return;
+    };
+    for (name, def) in map {
+        let path = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        f(&path, def);
+        if let Some(sub) = def.get("properties") {
+            for_each_property(sub, &path, f);
         }
     }
 }

@@ -8,6 +8,7 @@
 //! the process's identifiers.
 
 use std::fmt::Write as _;
+use std::io;
 use std::rc::Rc;
 
 use eql_runtime::time::write_rfc3339_nanos;
@@ -124,23 +125,28 @@ fn leader_or_self(p: &Rc<Proc>, get: impl Fn(&Proc) -> &Option<Rc<Proc>>) -> Rc<
     get(p).clone().unwrap_or_else(|| p.clone())
 }
 
-/// Appends `s` as a JSON string literal.
+/// Appends `s` as a JSON string literal, escaped by serde_json (which writes `\b` and `\f` for
+/// U+0008 and U+000C, `\u00XX` for the other control characters but `\n`, `\r` and `\t`; no
+/// string the generator emits holds either, so the bundled sample is unaffected).
 pub(crate) fn json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
+    serde_json::to_writer(StringWriter(out), s).expect("a string serializes");
+}
+
+/// `io::Write` onto a `String`: serde_json writes a `&str` as whole UTF-8 fragments (it splits
+/// only around the ASCII characters it escapes), so each write is valid UTF-8 on its own.
+struct StringWriter<'a>(&'a mut String);
+
+impl io::Write for StringWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let s =
+            std::str::from_utf8(buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        self.0.push_str(s);
+        Ok(buf.len())
     }
-    out.push('"');
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 fn json_str_array(out: &mut String, items: &[String]) {
@@ -537,4 +543,14 @@ pub(crate) fn file_event(
     short_process(&mut out, p, false);
     out.push('}');
     (out, id)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn json_str_escapes_like_serde_json() {
+        let mut out = String::from("x");
+        super::json_str(&mut out, "a\"b\\c\nd\te\r\u{1}é/");
+        assert_eq!(out, "x\"a\\\"b\\\\c\\nd\\te\\r\\u0001é/\"");
+    }
 }

@@ -176,13 +176,15 @@ pub fn generate<W: Write>(cfg: &GenConfig, out: &mut W) -> io::Result<Truth> {
                             .near_miss_list
                             .push(g.inject_imds_near(now, NearMiss::ALL[j]));
                     }
-                    2 => {
-                        let s = g.inject_attack(now, (n % ATTACKS.len() as u64) as usize);
-                        truth.scenarios.push(s);
-                    }
                     _ => {
-                        let s = g.inject_attack_near(now, (n % ATTACKS.len() as u64) as usize);
-                        truth.near_miss_list.push(s);
+                        let near_miss = k == 3;
+                        let s =
+                            g.inject_attack(now, (n % ATTACKS.len() as u64) as usize, near_miss);
+                        if near_miss {
+                            truth.near_miss_list.push(s);
+                        } else {
+                            truth.scenarios.push(s);
+                        }
                     }
                 }
                 continue;
@@ -212,14 +214,19 @@ mod tests {
         (buf, truth)
     }
 
+    /// A configuration with many injections (5000 per million).
+    fn busy(events: u64, seed: u64, hosts: u32) -> GenConfig {
+        GenConfig {
+            events,
+            seed,
+            hosts,
+            inject_per_million: 5000,
+        }
+    }
+
     #[test]
     fn deterministic_and_exact_count() {
-        let cfg = GenConfig {
-            events: 3000,
-            seed: 7,
-            hosts: 50,
-            inject_per_million: 5000,
-        };
+        let cfg = busy(3000, 7, 50);
         let (a, ta) = run(&cfg);
         let (b, tb) = run(&cfg);
         assert_eq!(a, b);
@@ -234,13 +241,7 @@ mod tests {
 
     #[test]
     fn documents_are_valid_sized_ordered_and_labelled() {
-        let cfg = GenConfig {
-            events: 4000,
-            seed: 1,
-            hosts: 300,
-            inject_per_million: 5000,
-        };
-        let (buf, truth) = run(&cfg);
+        let (buf, truth) = run(&busy(4000, 1, 300));
         let text = std::str::from_utf8(&buf).unwrap();
         let mut last = String::new();
         let mut imds_connects = 0;

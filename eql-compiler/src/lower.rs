@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use eql_syntax::ast::{
-    ArithOp, CategoryKind, CmpOp, EventQuery, Expr, ExprKind, Field, Literal, MatchOp, PipeKind,
+    CategoryKind, CmpOp, EventQuery, Expr, ExprKind, Field, Func, Literal, MatchOp, PipeKind,
     Query, QueryBody, Stage as AstStage,
 };
 use eql_syntax::mapping::FieldTypes;
@@ -19,7 +19,7 @@ use crate::ir::{
 };
 
 /// The most stages a sequence may have after `runs` expansion (bit 63 reports `until`).
-const MAX_STAGES: usize = 63;
+use eql_ir::MAX_STAGES;
 
 /// Lowers a parsed query. Field types come from `types` (an index mapping) when given, else
 /// from Elastic Defend's ECS mapping. Diagnostics carry spans into the query text.
@@ -309,10 +309,11 @@ impl Lower {
             }
             ExprKind::Call {
                 name,
+                func,
                 insensitive,
                 args,
                 name_span,
-            } => self.call(name, *insensitive, args, *name_span, e.span),
+            } => self.call(name, *func, *insensitive, args, (*name_span, e.span)),
             // A field as a condition holds when some value is `true` (a boolean, or its text).
             ExprKind::Field(f) => leaf(self.field(f), Test::Eq("true".to_owned()), false),
             ExprKind::Literal(_) => {
@@ -343,8 +344,7 @@ impl Lower {
 
     /// `?field` that the index mapping does not know: Elasticsearch makes it `null`.
     fn absent(&self, e: &Expr) -> bool {
-        let t = &self.types;
-        matches!(&e.kind, ExprKind::Field(f) if f.optional && t.get(t.resolve(&f.name)).is_none())
+        matches!(&e.kind, ExprKind::Field(f) if f.optional && self.types.lacks(&f.name))
     }
 
     fn sexpr(&mut self, e: &Expr, fields: &mut Vec<FieldIx>) -> SExpr {
@@ -391,14 +391,7 @@ impl Lower {
                 SExpr::Cmp(*op, sub(self, left), sub(self, right))
             }
             ExprKind::Arith { op, left, right } => {
-                let c = match op {
-                    ArithOp::Add => '+',
-                    ArithOp::Sub => '-',
-                    ArithOp::Mul => '*',
-                    ArithOp::Div => '/',
-                    ArithOp::Mod => '%',
-                };
-                SExpr::Arith(c, sub(self, left), sub(self, right))
+                SExpr::Arith(*op, sub(self, left), sub(self, right))
             }
             ExprKind::Match {
                 op,
@@ -444,17 +437,17 @@ impl Lower {
             }
             ExprKind::Call {
                 name,
+                func,
                 insensitive,
                 args,
                 name_span,
             } => {
-                let lower = name.to_ascii_lowercase();
-                let Some(&(_, variant)) = FUNCS.iter().find(|(n, _)| *n == lower) else {
+                let Some(func) = *func else {
                     self.error(unsupported(&format!("the function `{name}`"), *name_span));
                     return SExpr::Null;
                 };
                 let args = args.iter().map(|x| self.sexpr(x, fields)).collect();
-                SExpr::Call(variant, *insensitive, args)
+                SExpr::Call(func, *insensitive, args)
             }
         }
     }
@@ -475,10 +468,13 @@ impl Lower {
 
     fn compare(&mut self, whole: &Expr, op: CmpOp, left: &Expr, right: &Expr) -> Pred {
         // `length(f) op n` is a script over the field.
-        if let ExprKind::Call { name, args, .. } = &left.kind {
-            if name.eq_ignore_ascii_case("length") {
-                return self.length(op, args, right, whole.span);
-            }
+        if let ExprKind::Call {
+            func: Some(Func::Length),
+            args,
+            ..
+        } = &left.kind
+        {
+            return self.length(op, args, right, whole.span);
         }
         let (field, op, lit) = match (&left.kind, &right.kind) {
             (ExprKind::Field(f), _) => match literal(right) {
@@ -529,6 +525,14 @@ impl Lower {
                     ));
                     Pred::False
                 }
+            };
+        }
+        if self.fields[fx].ty == FieldType::Dynamic {
+            let leaf = dynamic_leaf(fx, eq_for_ne(op), &lit);
+            return if op == CmpOp::Ne {
+                Pred::Not(Box::new(leaf))
+            } else {
+                leaf
             };
         }
         let test = match self.effective_type(fx, &lit) {
@@ -771,6 +775,11 @@ impl Lower {
                 self.error(Diagnostic::error("`in` lists hold constants", item.span));
                 continue;
             };
+            if ty == FieldType::Dynamic && !ci {
+                // Each value compares as its JSON kind makes it.
+                alts.push(dynamic_leaf(fx, CmpOp::Eq, &lit));
+                continue;
+            }
             match if ty == FieldType::Dynamic {
                 self.effective_type(fx, &lit)
             } else {
@@ -825,17 +834,16 @@ impl Lower {
     fn call(
         &mut self,
         name: &str,
+        func: Option<Func>,
         insensitive: bool,
         args: &[Expr],
-        name_span: Span,
-        span: Span,
+        (name_span, span): (Span, Span),
     ) -> Pred {
-        let lower = name.to_ascii_lowercase();
-        let kind = match lower.as_str() {
-            "startswith" => MatcherKind::Prefix,
-            "endswith" => MatcherKind::Suffix,
-            "stringcontains" => MatcherKind::Contains,
-            "cidrmatch" => return self.cidr_match(args, span),
+        let kind = match func {
+            Some(Func::StartsWith) => MatcherKind::Prefix,
+            Some(Func::EndsWith) => MatcherKind::Suffix,
+            Some(Func::StringContains) => MatcherKind::Contains,
+            Some(Func::CidrMatch) => return self.cidr_match(args, span),
             _ => {
                 self.error(unsupported(&format!("the function `{name}`"), name_span));
                 return Pred::False;
@@ -918,26 +926,6 @@ impl Lower {
     }
 }
 
-/// Every EQL function: its lower-case name and its `eql_runtime::script::Func` variant.
-const FUNCS: &[(&str, &str)] = &[
-    ("add", "Add"),
-    ("between", "Between"),
-    ("cidrmatch", "CidrMatch"),
-    ("concat", "Concat"),
-    ("divide", "Divide"),
-    ("endswith", "EndsWith"),
-    ("indexof", "IndexOf"),
-    ("length", "Length"),
-    ("modulo", "Modulo"),
-    ("multiply", "Multiply"),
-    ("number", "Number"),
-    ("startswith", "StartsWith"),
-    ("string", "String"),
-    ("stringcontains", "StringContains"),
-    ("substring", "Substring"),
-    ("subtract", "Subtract"),
-];
-
 fn is_field(e: &Expr) -> bool {
     e.field().is_some()
 }
@@ -947,16 +935,18 @@ fn is_field(e: &Expr) -> bool {
 fn specialised(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Not(x) => specialised(x),
-        ExprKind::Call { name, args, .. } => {
-            let n = name.to_ascii_lowercase();
-            matches!(n.as_str(), "startswith" | "endswith" | "stringcontains")
-                && matches!(args.as_slice(), [f, lit] if is_field(f)
-                    && matches!(&lit.kind, ExprKind::Literal(Literal::String(s))
-                        if !(s.is_empty() && n == "stringcontains")))
+        ExprKind::Call {
+            func: Some(func @ (Func::StartsWith | Func::EndsWith | Func::StringContains)),
+            args,
+            ..
+        } => {
+            matches!(args.as_slice(), [f, lit] if is_field(f)
+                && matches!(&lit.kind, ExprKind::Literal(Literal::String(s))
+                    if !(s.is_empty() && *func == Func::StringContains)))
         }
         ExprKind::Compare { left, right, .. } => {
-            matches!(&left.kind, ExprKind::Call { name, args, .. }
-                if name.eq_ignore_ascii_case("length") && matches!(args.as_slice(), [f] if is_field(f)))
+            matches!(&left.kind, ExprKind::Call { func: Some(Func::Length), args, .. }
+                if matches!(args.as_slice(), [f] if is_field(f)))
                 && matches!(literal(right), Some(Literal::Int(_)))
         }
         _ => false,
@@ -1012,6 +1002,20 @@ fn keyword_text(l: &Literal) -> Option<String> {
         Literal::Int(n) => Some(n.to_string()),
         Literal::Bool(b) => Some(b.to_string()),
         Literal::Null | Literal::Float(_) => None,
+    }
+}
+
+/// `field op lit` on a field no mapping types ([`Pred::Dynamic`]).
+fn dynamic_leaf(field: FieldIx, op: CmpOp, lit: &Literal) -> Pred {
+    Pred::Dynamic {
+        field,
+        op,
+        text: keyword_text(lit),
+        num: num_lit(lit),
+        boolean: match lit {
+            Literal::Bool(b) => Some(*b),
+            _ => None,
+        },
     }
 }
 

@@ -2,25 +2,22 @@
 //! folding decisions, ip/numeric typing, `not`/null handling, list grouping) against the
 //! reference interpreter, without rustc.
 //!
-//! Each case lowers a random query with `eql_compiler::__test::lower_text`, evaluates the IR with
-//! the runtime's matchers and decoder (`ireval`, which mirrors codegen node for node), and
-//! compares the stage mask with `eql_interp::Interpreted::eval` on the same line. Sequences go
-//! through the `Detector` on both sides and must raise the same alerts. When the IR matches a
-//! line, the prefilter built from the compiler's literals must let that line through.
+//! Each case loads a random query with `eql_eval` (lowered to the IR, then evaluated with the
+//! runtime's matchers and decoder: the back end `--rule-file` runs, which the corpus agreement
+//! test holds to codegen's answers) and compares the stage mask with
+//! `eql_interp::Interpreted::eval` on the same line. Sequences go through the `Detector` on the
+//! IR side and through the interpreter's own batch runner on the other, and must raise the same
+//! alerts. When the IR matches a line, the prefilter built from the compiler's literals must let
+//! that line through.
 //!
 //! `RANDOM_RULE_CASES=N` sets the number of cases of each property (the long local run).
 
-mod ireval;
-
-use std::sync::Arc;
-
 use eql_compiler::__test::FieldType;
 use eql_interp::{FieldType as InterpType, FieldTypes, Interpreted};
-use eql_runtime::detector::{Alert, AnyRule, Config, Detector};
+use eql_runtime::detector::{Alert, Config, Detector};
 use eql_runtime::event::Doc;
 use eql_runtime::prefilter::{Lit, Prefilter, Requirement, Scratch};
-use eql_runtime::rule::ValueRule;
-use ireval::{IrRule, IrValueRule};
+use eql_runtime::rule::Rule;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PropConfig, TestCaseError, TestRunner};
 use serde_json::{json, Map, Value};
@@ -532,16 +529,17 @@ fn check_event_rule(
     let interp = interpreter(query, &ir)?;
     let lits = eql_compiler::__test::requirement(&ir);
     let prefilter = lits.clone().and_then(|r| Prefilter::new([Some(leak(r))]));
-    let rule = IrRule::new(ir, query);
+    let rule = loaded(query)?;
     let mut doc = Doc::new();
     for (fields, style) in events {
         let line = serialise(fields, "2024-05-01T00:00:00.000Z", *style);
         let value: Value = serde_json::from_str(&line)
             .map_err(|e| TestCaseError::fail(format!("test wrote bad JSON {line}: {e}")))?;
         let want = interp.eval(&value);
-        let got = rule
-            .eval_line(&mut doc, &line)
-            .ok_or_else(|| TestCaseError::fail(format!("decoder rejects {line}")))?;
+        let got = doc
+            .parse(rule.schema(), line.as_bytes())
+            .map(|ev| rule.eval(&ev))
+            .map_err(|e| TestCaseError::fail(format!("decoder rejects {line}: {e}")))?;
         tally.pairs += 1;
         tally.matched += u64::from(want != 0);
         prop_assert_eq!(
@@ -550,7 +548,7 @@ fn check_event_rule(
             "query: {}\nline: {}\nIR: {:#?}",
             query,
             line,
-            rule.ir().stages
+            ir.stages
         );
         if let (Some(p), true) = (&prefilter, got != 0) {
             prop_assert!(
@@ -566,7 +564,7 @@ fn check_event_rule(
 }
 
 #[test]
-fn random_event_rules_ir_equals_interpreter() {
+fn random_event_rules_loaded_equals_interpreter() {
     let mut runner = TestRunner::new(PropConfig {
         cases: cases(400),
         failure_persistence: None,
@@ -599,7 +597,7 @@ fn random_event_rules_ir_equals_interpreter() {
 /// Hand-picked corners, so the properties above are anchored by examples that must hold
 /// whatever the generator draws.
 #[test]
-fn corner_cases_ir_equals_interpreter() {
+fn corner_cases_loaded_equals_interpreter() {
     let queries = [
         r#"process where process.name : "K*""#,
         r#"process where process.name : "k*""#,
@@ -657,7 +655,7 @@ fn corner_cases_ir_equals_interpreter() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sequences: the Detector over the IR evaluator == the Detector over the interpreter.
+// Sequences: the Detector over the loaded rule == the interpreter's batch runner.
 
 fn sequence_query() -> impl Strategy<Value = String> {
     let stage = (
@@ -728,13 +726,20 @@ fn stream() -> impl Strategy<Value = Vec<String>> {
     })
 }
 
-fn alerts(rule: AnyRule, lines: &[String]) -> Vec<Vec<String>> {
+/// The query loaded at run time, as `--rule-file` loads a rule file.
+fn loaded(query: &str) -> Result<Box<dyn Rule>, TestCaseError> {
+    let rule = eql_eval::load("query.eql", query, &eql_eval::Options::default())
+        .map_err(|e| TestCaseError::fail(format!("the loader rejects `{query}`: {e}")))?;
+    Ok(eql_eval::set(vec![rule]).remove(0))
+}
+
+fn alerts(rule: Box<dyn Rule>, lines: &[String]) -> Vec<Vec<String>> {
     let cfg = Config {
         prefilter: false,
         alert_cap: false,
         ..Config::default()
     };
-    let mut det = match Detector::with_rules(vec![rule], cfg) {
+    let mut det = match Detector::new(vec![rule], cfg) {
         Ok(d) => d,
         Err(e) => panic!("detector setup: {e}"),
     };
@@ -755,7 +760,7 @@ fn alerts(rule: AnyRule, lines: &[String]) -> Vec<Vec<String>> {
 }
 
 #[test]
-fn random_sequences_ir_equals_interpreter() {
+fn random_sequences_loaded_equals_interpreter() {
     let mut runner = TestRunner::new(PropConfig {
         cases: cases(150),
         failure_persistence: None,
@@ -770,15 +775,10 @@ fn random_sequences_ir_equals_interpreter() {
             return Ok(());
         };
         let interp = interpreter(&query, &ir)?;
-        let ir_rule = IrValueRule(Arc::new(IrRule::new(ir, &query)));
-        let got = alerts(
-            AnyRule::Value(Box::new(ir_rule) as Box<dyn ValueRule>),
-            &lines,
-        );
-        let want = alerts(
-            AnyRule::Value(Box::new(interp) as Box<dyn ValueRule>),
-            &lines,
-        );
+        let got = alerts(loaded(&query)?, &lines);
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let want = eql_interp::run_stream(&interp, &refs)
+            .map_err(|e| TestCaseError::fail(format!("interpreter: {e}")))?;
         t.pairs += lines.len() as u64;
         t.matched += want.len() as u64;
         prop_assert_eq!(got, want, "query: {}\nlines:\n{}", query, lines.join("\n"));

@@ -8,6 +8,8 @@
 
 use crate::span::Span;
 
+pub use eql_ir::{ArithOp, CmpOp, Func};
+
 /// A whole query: an event query, a sequence or a sample, followed by pipes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Query {
@@ -263,6 +265,8 @@ pub enum ExprKind {
     Call {
         /// The function name as written (`startsWith`).
         name: String,
+        /// The function it names (`None`: no such function; the checks reject the query).
+        func: Option<Func>,
         /// `name~(…)`.
         insensitive: bool,
         /// The arguments.
@@ -270,37 +274,6 @@ pub enum ExprKind {
         /// The name token (with `~`).
         name_span: Span,
     },
-}
-
-/// Comparison operators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CmpOp {
-    /// `==`
-    Eq,
-    /// `!=`
-    Ne,
-    /// `<`
-    Lt,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `>=`
-    Ge,
-}
-
-impl CmpOp {
-    /// The operator as written.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CmpOp::Eq => "==",
-            CmpOp::Ne => "!=",
-            CmpOp::Lt => "<",
-            CmpOp::Le => "<=",
-            CmpOp::Gt => ">",
-            CmpOp::Ge => ">=",
-        }
-    }
 }
 
 /// Pattern-matching operators.
@@ -341,34 +314,6 @@ impl MatchOp {
     /// Whether the patterns are regular expressions (otherwise `*`/`?` wildcards).
     pub fn is_regex(self) -> bool {
         matches!(self, MatchOp::Regex | MatchOp::RegexInsensitive)
-    }
-}
-
-/// Arithmetic operators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ArithOp {
-    /// `+`
-    Add,
-    /// `-`
-    Sub,
-    /// `*`
-    Mul,
-    /// `/` (integer division when both sides are integers)
-    Div,
-    /// `%`
-    Mod,
-}
-
-impl ArithOp {
-    /// The operator as written.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ArithOp::Add => "+",
-            ArithOp::Sub => "-",
-            ArithOp::Mul => "*",
-            ArithOp::Div => "/",
-            ArithOp::Mod => "%",
-        }
     }
 }
 
@@ -512,8 +457,8 @@ impl Expr {
                 !field_const
             }
             ExprKind::Match { operand, .. } | ExprKind::In { operand, .. } => !bare(operand),
-            ExprKind::Call { name, args, .. } => {
-                let terms_query = name.eq_ignore_ascii_case("cidrMatch")
+            ExprKind::Call { func, args, .. } => {
+                let terms_query = *func == Some(Func::CidrMatch)
                     && args.first().is_some_and(bare)
                     && args[1..]
                         .iter()

@@ -185,6 +185,7 @@ fn expr(e: &Expr, out: &mut Vec<Diagnostic>) {
             insensitive,
             args,
             name_span,
+            ..
         } => {
             call(name, *insensitive, args.len(), *name_span, e.span, out);
             args.iter().for_each(|x| expr(x, out));
@@ -206,25 +207,26 @@ fn call(name: &str, ci: bool, n: usize, name_span: Span, span: Span, out: &mut V
         out.push(d);
         return;
     };
-    if ci && !f.has_insensitive {
+    if ci && !f.has_insensitive() {
         out.push(
             Diagnostic::error(
-                format!("`{}` has no case-insensitive variant `{name}~`", f.name),
+                format!("`{}` has no case-insensitive variant `{name}~`", f.name()),
                 name_span,
             )
             .with_note("only between, endsWith, indexOf, startsWith and stringContains take `~`"),
         );
     }
-    let ok = n >= f.min_args && f.max_args.is_none_or(|m| n <= m);
+    let (min, max) = f.arity();
+    let ok = n >= min && max.is_none_or(|m| n <= m);
     if !ok {
-        let want = match f.max_args {
-            Some(m) if m == f.min_args => format!("{m}"),
-            Some(m) => format!("{} to {m}", f.min_args),
-            None => format!("at least {}", f.min_args),
+        let want = match max {
+            Some(m) if m == min => format!("{m}"),
+            Some(m) => format!("{min} to {m}"),
+            None => format!("at least {min}"),
         };
         let plural = if want == "1" { "" } else { "s" };
         out.push(Diagnostic::error(
-            format!("`{}` takes {want} argument{plural}, found {n}", f.name),
+            format!("`{}` takes {want} argument{plural}, found {n}", f.name()),
             span,
         ));
     }

@@ -32,8 +32,10 @@ pub enum FieldType {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FieldTypes {
     types: HashMap<String, FieldType>,
-    /// The type of a field the table does not list (`None`: typed per value).
-    unmapped: Option<FieldType>,
+    /// A field the table does not list is a `keyword` when the default field set (ECS and
+    /// Elastic Defend) has it, as Defend's index templates map them; any other is typed per
+    /// value, as dynamic mapping types it. Otherwise every unlisted field is typed per value.
+    unlisted_known_keyword: bool,
     /// `null_value`: what an explicit JSON `null` is indexed as.
     null_values: HashMap<String, serde_json::Value>,
     /// `format` of `date` fields: the Java time patterns a value is parsed with (several when
@@ -133,11 +135,12 @@ impl FieldTypes {
         FieldTypes::default()
     }
 
-    /// The ECS fields rules compare as addresses, numbers or dates; every other field is a
-    /// keyword, as Elastic Defend's index templates map them.
+    /// The ECS fields rules compare as addresses, numbers or dates; every other field of ECS
+    /// and Elastic Defend is a keyword, as Defend's index templates map them; a field neither
+    /// knows is typed per value, as dynamic mapping would type it.
     pub fn ecs() -> FieldTypes {
         let mut t = FieldTypes {
-            unmapped: Some(FieldType::Keyword),
+            unlisted_known_keyword: true,
             ..FieldTypes::default()
         };
         for f in ECS_IP {
@@ -177,7 +180,19 @@ impl FieldTypes {
 
     /// The mapped type of `field`, if any (aliases are returned as such).
     pub fn get(&self, field: &str) -> Option<&FieldType> {
-        self.types.get(field).or(self.unmapped.as_ref())
+        static KEYWORD: FieldType = FieldType::Keyword;
+        self.types.get(field).or_else(|| {
+            let known = self.unlisted_known_keyword
+                && KnownFields::defaults().lookup(field) == crate::fields::Lookup::Field;
+            known.then_some(&KEYWORD)
+        })
+    }
+
+    /// Whether the index has no field `field`: the table is an index mapping (not the default
+    /// ECS table, under which an unlisted field may still be in the data, dynamically mapped)
+    /// and does not list it. Elasticsearch makes an optional `?field` of that kind `null`.
+    pub fn lacks(&self, field: &str) -> bool {
+        !self.unlisted_known_keyword && self.get(self.resolve(field)).is_none()
     }
 
     /// The field whose values `field` has: the alias target, or the field itself.
@@ -225,9 +240,7 @@ impl FieldTypes {
                 }
             }
         }
-        if self.unmapped.is_none() {
-            self.unmapped.clone_from(&other.unmapped);
-        }
+        self.unlisted_known_keyword |= other.unlisted_known_keyword;
         match (&mut self.known, &other.known) {
             (Some(mine), Some(theirs)) => mine.merge(theirs),
             (None, Some(theirs)) => self.known = Some(theirs.clone()),

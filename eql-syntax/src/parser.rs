@@ -863,6 +863,7 @@ impl Builder {
                 }
                 Expr {
                     kind: ExprKind::Call {
+                        func: eql_ir::Func::from_name(&name),
                         name,
                         insensitive,
                         args,

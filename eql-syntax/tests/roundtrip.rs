@@ -157,6 +157,7 @@ fn expr() -> impl Strategy<Value = Expr> {
                 prop::collection::vec(inner, 0..3)
             )
                 .prop_map(|(name, insensitive, args)| e(ExprKind::Call {
+                    func: eql_syntax::ast::Func::from_name(&name),
                     name,
                     insensitive,
                     args,

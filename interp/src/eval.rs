@@ -14,7 +14,7 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use eql_syntax::ast::{ArithOp, CmpOp, Expr, ExprKind, Literal, MatchOp};
+use eql_syntax::ast::{ArithOp, CmpOp, Expr, ExprKind, Func, Literal, MatchOp};
 use serde_json::Value;
 
 use crate::field;
@@ -400,13 +400,13 @@ impl Ctx<'_> {
                 None => Val::Null,
             },
             ExprKind::Call {
-                name,
+                func,
                 insensitive,
                 args,
                 ..
             } => {
                 let vals: Vec<Val> = args.iter().map(|a| self.script(a, env)).collect();
-                call(name, *insensitive, &vals)
+                func.map_or(Val::Null, |f| call(f, *insensitive, &vals))
             }
         }
     }
@@ -577,8 +577,8 @@ fn texts(args: &[Val]) -> Option<Vec<String>> {
     args.iter().map(Val::to_text).collect()
 }
 
-/// Evaluates a built-in function (names are case-insensitive, as in Elasticsearch).
-fn call(name: &str, ci: bool, args: &[Val]) -> Val {
+/// Evaluates a built-in function.
+fn call(func: Func, ci: bool, args: &[Val]) -> Val {
     let arg = |i: usize| args.get(i).cloned().unwrap_or(Val::Null);
     let chars = |s: &str| -> Vec<char> {
         if ci {
@@ -587,31 +587,31 @@ fn call(name: &str, ci: bool, args: &[Val]) -> Val {
             s.chars().collect()
         }
     };
-    match name.to_ascii_lowercase().as_str() {
-        "add" => arith(ArithOp::Add, &arg(0), &arg(1)),
-        "subtract" => arith(ArithOp::Sub, &arg(0), &arg(1)),
-        "multiply" => arith(ArithOp::Mul, &arg(0), &arg(1)),
-        "divide" => arith(ArithOp::Div, &arg(0), &arg(1)),
-        "modulo" => arith(ArithOp::Mod, &arg(0), &arg(1)),
-        "concat" => texts(args).map_or(Val::Null, |t| Val::Str(t.concat())),
-        "length" => arg(0)
+    match func {
+        Func::Add => arith(ArithOp::Add, &arg(0), &arg(1)),
+        Func::Subtract => arith(ArithOp::Sub, &arg(0), &arg(1)),
+        Func::Multiply => arith(ArithOp::Mul, &arg(0), &arg(1)),
+        Func::Divide => arith(ArithOp::Div, &arg(0), &arg(1)),
+        Func::Modulo => arith(ArithOp::Mod, &arg(0), &arg(1)),
+        Func::Concat => texts(args).map_or(Val::Null, |t| Val::Str(t.concat())),
+        Func::Length => arg(0)
             .to_text()
             .map_or(Val::Null, |s| Val::Int(s.encode_utf16().count() as i64)),
-        "string" => arg(0).to_text().map_or(Val::Null, Val::Str),
-        "startswith" | "endswith" | "stringcontains" => {
+        Func::String => arg(0).to_text().map_or(Val::Null, Val::Str),
+        Func::StartsWith | Func::EndsWith | Func::StringContains => {
             let (Some(src), Some(sub)) = (arg(0).to_text(), arg(1).to_text()) else {
                 return Val::Null;
             };
             let (src, sub) = (chars(&src), chars(&sub));
-            let hit = match name.to_ascii_lowercase().as_str() {
-                "startswith" => src.starts_with(&sub),
-                "endswith" => src.ends_with(&sub),
+            let hit = match func {
+                Func::StartsWith => src.starts_with(&sub),
+                Func::EndsWith => src.ends_with(&sub),
                 // eql-semantics.md §1.7: stringContains("", "") is false.
                 _ => !(src.is_empty() && sub.is_empty()) && find(&src, &sub, 0).is_some(),
             };
             Val::Bool(hit)
         }
-        "indexof" => {
+        Func::IndexOf => {
             let (Some(src), Some(sub)) = (arg(0).to_text(), arg(1).to_text()) else {
                 return Val::Null;
             };
@@ -628,7 +628,7 @@ fn call(name: &str, ci: bool, args: &[Val]) -> Val {
                 _ => Val::Null,
             }
         }
-        "between" => {
+        Func::Between => {
             let (Some(src), Some(left), Some(right)) =
                 (arg(0).to_text(), arg(1).to_text(), arg(2).to_text())
             else {
@@ -651,7 +651,7 @@ fn call(name: &str, ci: bool, args: &[Val]) -> Val {
                 _ => Val::Str(String::new()),
             }
         }
-        "substring" => {
+        Func::Substring => {
             let Some(src) = arg(0).to_text() else {
                 return Val::Null;
             };
@@ -676,7 +676,7 @@ fn call(name: &str, ci: bool, args: &[Val]) -> Val {
                 String::new()
             })
         }
-        "number" => {
+        Func::Number => {
             let Some(src) = arg(0).to_text() else {
                 return Val::Null;
             };
@@ -701,7 +701,7 @@ fn call(name: &str, ci: bool, args: &[Val]) -> Val {
                 i64::from_str_radix(digits, base).map_or(Val::Null, Val::Int)
             }
         }
-        "cidrmatch" => {
+        Func::CidrMatch => {
             let Some(ip) = arg(0).to_text().and_then(|t| parse_ip(&t)) else {
                 return Val::Null;
             };
@@ -711,29 +711,8 @@ fn call(name: &str, ci: bool, args: &[Val]) -> Val {
                 .any(|block| value::in_cidr(ip, block));
             Val::Bool(hit)
         }
-        _ => Val::Null,
     }
 }
-
-/// `(name, min args, max args, has a `~` form)` for every function Elasticsearch knows.
-const FUNCTIONS: &[(&str, usize, usize, bool)] = &[
-    ("add", 2, 2, false),
-    ("between", 3, 4, true),
-    ("cidrmatch", 2, usize::MAX, false),
-    ("concat", 1, usize::MAX, false),
-    ("divide", 2, 2, false),
-    ("endswith", 2, 2, true),
-    ("indexof", 2, 3, true),
-    ("length", 1, 1, false),
-    ("modulo", 2, 2, false),
-    ("multiply", 2, 2, false),
-    ("number", 1, 2, false),
-    ("startswith", 2, 2, true),
-    ("string", 1, 1, false),
-    ("stringcontains", 2, 2, true),
-    ("substring", 2, 3, false),
-    ("subtract", 2, 2, false),
-];
 
 /// Checks an expression before any evaluation, compiling its regular expressions; an error
 /// names the construct the interpreter does not support.
@@ -797,29 +776,26 @@ pub(crate) fn check(e: &Expr, regexes: &mut Regexes, src: &str) -> Result<(), St
         }
         ExprKind::Call {
             name,
+            func,
             insensitive,
             args,
             ..
         } => {
-            let lower = name.to_ascii_lowercase();
-            let Some(&(_, min, max, ci)) = FUNCTIONS.iter().find(|f| f.0 == lower) else {
+            let Some(func) = *func else {
                 return Err(format!("unknown function `{name}`"));
             };
-            if args.len() < min || args.len() > max {
+            let (min, max) = func.arity();
+            if args.len() < min || max.is_some_and(|m| args.len() > m) {
                 return Err(format!(
                     "`{name}` takes {min}..{} arguments, got {}",
-                    if max == usize::MAX {
-                        "".to_string()
-                    } else {
-                        max.to_string()
-                    },
+                    max.map_or_else(String::new, |m| m.to_string()),
                     args.len()
                 ));
             }
-            if *insensitive && !ci {
+            if *insensitive && !func.has_insensitive() {
                 return Err(format!("`{name}` has no case-insensitive `~` form"));
             }
-            if lower == "cidrmatch" {
+            if func == Func::CidrMatch {
                 for block in &args[1..] {
                     match &block.kind {
                         ExprKind::Literal(Literal::String(s)) if parse_cidr(s).is_some() => {}

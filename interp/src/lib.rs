@@ -62,10 +62,6 @@ pub struct Interpreted {
     regexes: eval::Regexes,
     category_field: String,
     timestamp_field: String,
-    /// `fields`, leaked once for alerts' join-key names.
-    names: &'static [&'static str],
-    /// The query's pipes, as the detector applies them.
-    pipe_specs: &'static [eql_runtime::rule::Pipe],
     /// Orders events of equal timestamp (`tiebreaker_field`).
     tiebreaker_field: Option<String>,
     /// A `sample` query: its stages are unordered, and it is answered over the whole input.
@@ -397,20 +393,7 @@ impl Interpreted {
                 sample: matches!(query.body, QueryBody::Sample(_)),
             }),
         };
-        let names = leak_list(&fields);
-        let pipe_specs: Vec<eql_runtime::rule::Pipe> = query
-            .pipes
-            .iter()
-            .map(|p| eql_runtime::rule::Pipe {
-                kind: match p.kind {
-                    eql_syntax::ast::PipeKind::Head => eql_runtime::rule::PipeKind::Head,
-                    eql_syntax::ast::PipeKind::Tail => eql_runtime::rule::PipeKind::Tail,
-                },
-                count: p.count,
-            })
-            .collect();
         Ok(Interpreted {
-            pipe_specs: Box::leak(pipe_specs.into_boxed_slice()),
             tiebreaker_field: None,
             sample: matches!(query.body, QueryBody::Sample(_)),
             query,
@@ -424,7 +407,6 @@ impl Interpreted {
             regexes,
             category_field: category_field.to_string(),
             timestamp_field: timestamp_field.to_string(),
-            names,
         })
     }
 
@@ -624,39 +606,5 @@ impl Interpreted {
                 .collect();
         }
         keys.into_iter().map(Vec::into_boxed_slice).collect()
-    }
-}
-
-impl eql_runtime::rule::ValueRule for Interpreted {
-    fn meta(&self) -> &'static RuleMeta {
-        self.meta
-    }
-
-    fn shape(&self) -> &'static Shape {
-        self.shape
-    }
-
-    fn field_names(&self) -> &'static [&'static str] {
-        self.names
-    }
-
-    fn timestamp(&self, doc: &serde_json::Value) -> Option<String> {
-        self.texts(doc, &self.timestamp_field).into_iter().next()
-    }
-
-    fn eval(&self, doc: &serde_json::Value) -> u64 {
-        Interpreted::eval(self, doc)
-    }
-
-    fn keys(&self, doc: &serde_json::Value, stage: Option<usize>) -> Vec<Key> {
-        Interpreted::keys(self, doc, stage)
-    }
-
-    fn pipes(&self) -> &'static [eql_runtime::rule::Pipe] {
-        self.pipe_specs
-    }
-
-    fn tiebreaker(&self, doc: &serde_json::Value) -> Option<i64> {
-        self.tiebreaker_value(doc)
     }
 }

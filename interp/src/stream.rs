@@ -62,7 +62,19 @@ pub fn run_stream_with(
 }
 
 /// One parsed event: its place in the order, the document, the line.
-type Event<'a> = (Ordinal, serde_json::Value, &'a str);
+type Event<'a> = (Ordinal, &'a serde_json::Value, &'a str);
+
+/// Parses `lines` once, for running many rules over them with [`run_batch_parsed`]. A line
+/// that is not JSON is an error naming it.
+pub fn parse_lines(lines: &[&str]) -> Result<Vec<serde_json::Value>, String> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            serde_json::from_str(line).map_err(|e| format!("line {}: not JSON: {e}", i + 1))
+        })
+        .collect()
+}
 
 /// Runs `rule` over `lines` (one JSON document each), with join keys and missing-event
 /// placeholders. A line that is not JSON, or (except for a `sample`, which does not order
@@ -72,12 +84,20 @@ pub fn run_batch(
     lines: &[&str],
     opts: &StreamOptions,
 ) -> Result<Vec<BatchMatch>, String> {
+    run_batch_parsed(rule, lines, &parse_lines(lines)?, opts)
+}
+
+/// [`run_batch`] over lines already parsed by [`parse_lines`] (`docs[i]` is `lines[i]`).
+pub fn run_batch_parsed(
+    rule: &Interpreted,
+    lines: &[&str],
+    docs: &[serde_json::Value],
+    opts: &StreamOptions,
+) -> Result<Vec<BatchMatch>, String> {
     let mut events: Vec<Event<'_>> = Vec::with_capacity(lines.len());
-    for (arrival, line) in lines.iter().enumerate() {
-        let doc: serde_json::Value = serde_json::from_str(line)
-            .map_err(|e| format!("line {}: not JSON: {e}", arrival + 1))?;
+    for (arrival, (line, doc)) in lines.iter().zip(docs).enumerate() {
         let ts = rule
-            .texts(&doc, rule.timestamp_field())
+            .texts(doc, rule.timestamp_field())
             .first()
             .and_then(|t| {
                 // Numbers come back as JSON text: parse them as epoch milliseconds.
@@ -100,7 +120,7 @@ pub fn run_batch(
             }
         };
         let tiebreaker = opts.tiebreaker.as_ref().and_then(|f| {
-            rule.texts(&doc, f)
+            rule.texts(doc, f)
                 .first()
                 .and_then(|t| t.parse::<i64>().ok())
         });

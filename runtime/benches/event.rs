@@ -49,7 +49,7 @@ fn imds_lookup(p: &[u8]) -> Lookup {
 
 static IMDS: Schema = Schema {
     fields: FIELDS,
-    lookup: imds_lookup,
+    lookup: &imds_lookup,
     timestamp: 0,
     null_values: &[],
 };

@@ -19,20 +19,29 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 
-/// Index of a field in a [`Schema`].
-pub type FieldId = u16;
+pub use eql_ir::FieldId;
 
 /// The fields a rule reads, and how to find them while walking a document.
-#[derive(Debug)]
 pub struct Schema {
     /// Full dotted paths (`process.parent.entity_id`); the index is the [`FieldId`].
     pub fields: &'static [&'static str],
-    /// Classifies a full dotted path met while walking the document (generated as a `match`).
-    pub lookup: fn(&[u8]) -> Lookup,
+    /// Classifies a full dotted path met while walking the document: a generated `match` for
+    /// compiled rules, a [`DynSchema`] table for rules loaded at run time.
+    pub lookup: &'static (dyn Fn(&[u8]) -> Lookup + Send + Sync),
     /// The timestamp field (`@timestamp`).
     pub timestamp: FieldId,
     /// The fields [`Lookup::FieldNull`] names, with the text an explicit `null` is indexed as.
     pub null_values: &'static [(FieldId, &'static str)],
+}
+
+impl std::fmt::Debug for Schema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Schema")
+            .field("fields", &self.fields)
+            .field("timestamp", &self.timestamp)
+            .field("null_values", &self.null_values)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a path means to a rule.
@@ -157,6 +166,19 @@ impl DynSchema {
         DynSchema { fields, map }
     }
 
+    /// Marks fields whose explicit `null`s are indexed as a value (the mapping's `null_value`):
+    /// their lookup becomes [`Lookup::FieldNull`], as a generated lookup's is. A field that is
+    /// also a prefix of another stays [`Lookup::FieldAndPrefix`], as there.
+    pub fn mark_null_values(&mut self, fields: &[FieldId]) {
+        for v in self.map.values_mut() {
+            if let Lookup::Field(f) = *v {
+                if fields.contains(&f) {
+                    *v = Lookup::FieldNull(f);
+                }
+            }
+        }
+    }
+
     /// The field names; the index is the [`FieldId`].
     pub fn fields(&self) -> &[String] {
         &self.fields
@@ -165,7 +187,7 @@ impl DynSchema {
     /// The id of a field by name.
     pub fn field(&self, name: &str) -> Option<FieldId> {
         match self.map.get(name.as_bytes()) {
-            Some(Lookup::Field(f) | Lookup::FieldAndPrefix(f)) => Some(*f),
+            Some(Lookup::Field(f) | Lookup::FieldAndPrefix(f) | Lookup::FieldNull(f)) => Some(*f),
             _ => None,
         }
     }

@@ -72,7 +72,7 @@ pub mod __private {
     };
     pub use crate::script;
     pub use crate::time;
-    pub use crate::value::{cmp_num, cmp_version, parse_num, Num};
+    pub use crate::value::{self, cmp_num, cmp_version, parse_num, Num};
 
     /// The tiebreaker field's first value, as an integer (a fraction is cut).
     pub fn tiebreaker(ev: &Event<'_>, field: FieldId) -> Option<i64> {

@@ -24,6 +24,8 @@ use crate::matcher::ip;
 pub use crate::matcher::like;
 use crate::value::{cmp_num, parse_num, Num};
 
+pub use eql_ir::{ArithOp, CmpOp, Func};
+
 /// A scalar inside a script. `Null` is both "missing" and an explicit `null`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Val {
@@ -163,23 +165,6 @@ pub fn any(ev: &Event<'_>, fields: &[(FieldId, Kind)], f: impl Fn(&[Val]) -> Val
     }
 }
 
-/// A comparison operator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CmpOp {
-    /// `==`
-    Eq,
-    /// `!=`
-    Ne,
-    /// `<`
-    Lt,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `>=`
-    Ge,
-}
-
 /// `a op b`: numbers numerically, strings byte-wise, booleans; `null` or mixed kinds are `null`.
 pub fn cmp(op: CmpOp, a: &Val, b: &Val) -> Val {
     let ord = match (a, b) {
@@ -316,21 +301,6 @@ fn eq_ci(data: &str, pat: &str) -> bool {
     }
 }
 
-/// An arithmetic operator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ArithOp {
-    /// `+`
-    Add,
-    /// `-`
-    Sub,
-    /// `*`
-    Mul,
-    /// `/` (integer division on integers)
-    Div,
-    /// `%`
-    Mod,
-}
-
 /// `a op b`. Integers stay exact; overflow and division by zero are `null` (Java's exact
 /// arithmetic throws); a non-finite double is `null`.
 pub fn arith(op: ArithOp, a: &Val, b: &Val) -> Val {
@@ -379,68 +349,6 @@ fn as_f64(n: Num) -> f64 {
     match n {
         Num::Int(i) => i as f64,
         Num::Float(f) => f,
-    }
-}
-
-/// The EQL functions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Func {
-    /// `add(a, b)`
-    Add,
-    /// `between(source, left, right[, greedy])`
-    Between,
-    /// `cidrMatch(ip, block, …)`
-    CidrMatch,
-    /// `concat(…)`
-    Concat,
-    /// `divide(a, b)`
-    Divide,
-    /// `endsWith(source, suffix)`
-    EndsWith,
-    /// `indexOf(source, sub[, start])`
-    IndexOf,
-    /// `length(source)`
-    Length,
-    /// `modulo(a, b)`
-    Modulo,
-    /// `multiply(a, b)`
-    Multiply,
-    /// `number(source[, base])`
-    Number,
-    /// `startsWith(source, prefix)`
-    StartsWith,
-    /// `string(v)`
-    String,
-    /// `stringContains(source, sub)`
-    StringContains,
-    /// `substring(source, start[, end])`
-    Substring,
-    /// `subtract(a, b)`
-    Subtract,
-}
-
-impl Func {
-    /// By name, case-insensitively, as Elasticsearch resolves function names.
-    pub fn from_name(name: &str) -> Option<Func> {
-        Some(match name.to_ascii_lowercase().as_str() {
-            "add" => Func::Add,
-            "between" => Func::Between,
-            "cidrmatch" => Func::CidrMatch,
-            "concat" => Func::Concat,
-            "divide" => Func::Divide,
-            "endswith" => Func::EndsWith,
-            "indexof" => Func::IndexOf,
-            "length" => Func::Length,
-            "modulo" => Func::Modulo,
-            "multiply" => Func::Multiply,
-            "number" => Func::Number,
-            "startswith" => Func::StartsWith,
-            "string" => Func::String,
-            "stringcontains" => Func::StringContains,
-            "substring" => Func::Substring,
-            "subtract" => Func::Subtract,
-            _ => return None,
-        })
     }
 }
 
@@ -630,20 +538,6 @@ fn number_text(t: &str) -> Val {
         .ok()
         .filter(|f| f.is_finite())
         .map_or(Val::Null, Val::Float)
-}
-
-impl CmpOp {
-    /// Whether an ordering satisfies the operator.
-    pub fn holds(self, o: Ordering) -> bool {
-        match self {
-            CmpOp::Eq => o == Ordering::Equal,
-            CmpOp::Ne => o != Ordering::Equal,
-            CmpOp::Lt => o == Ordering::Less,
-            CmpOp::Le => o != Ordering::Greater,
-            CmpOp::Gt => o == Ordering::Greater,
-            CmpOp::Ge => o != Ordering::Less,
-        }
-    }
 }
 
 #[cfg(test)]

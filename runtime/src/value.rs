@@ -29,6 +29,32 @@ pub enum Num {
 /// optional exponent. Integers without fraction or exponent that fit `i64` are [`Num::Int`];
 /// other numbers are [`Num::Float`]. Anything else (`""`, `"0x10"`, `"NaN"`, `" 1"`) is `None`.
 pub fn parse_num(s: &str) -> Option<Num> {
+    parse_num_text(s)
+}
+
+/// How one value of a field no mapping types compares with a constant. Dynamic mapping types
+/// such a field by its JSON values, so each value compares as its kind makes it: a number
+/// numerically (against the constant as a number: `num`), a boolean against a boolean constant
+/// (else as its text), anything else as text (against the constant's text: `text`). `None`
+/// when the two cannot be compared (a number against a constant that is none).
+pub fn dynamic_order(
+    v: crate::event::Value<'_>,
+    text: Option<&str>,
+    num: Option<Num>,
+    boolean: Option<bool>,
+) -> Option<Ordering> {
+    use crate::event::Value;
+    match v {
+        Value::Num(n) => cmp_num(parse_num(n)?, num?),
+        Value::Bool(b) => match boolean {
+            Some(c) => Some(b.cmp(&c)),
+            None => Some(v.text().cmp(text?)),
+        },
+        Value::Str(s) => Some(s.cmp(text?)),
+    }
+}
+
+fn parse_num_text(s: &str) -> Option<Num> {
     let b = s.as_bytes();
     let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
     let int_start = i;

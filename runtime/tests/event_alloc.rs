@@ -38,7 +38,7 @@ fn lookup(p: &[u8]) -> Lookup {
 
 static SCHEMA: Schema = Schema {
     fields: &["@timestamp", "process.name", "process.args"],
-    lookup,
+    lookup: &lookup,
     timestamp: 0,
     null_values: &[],
 };

@@ -347,7 +347,7 @@ fn static_schema_and_lookup_reference() {
     }
     static SCHEMA: Schema = Schema {
         fields: FIELDS,
-        lookup,
+        lookup: &lookup,
         timestamp: 0,
         null_values: &[],
     };
@@ -396,7 +396,7 @@ fn lookup_out_of_range_ids_are_ignored() {
     }
     let s = Schema {
         fields: &["b.c"],
-        lookup,
+        lookup: &lookup,
         timestamp: 0,
         null_values: &[],
     };

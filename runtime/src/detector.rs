@@ -26,9 +26,13 @@ use std::time::Instant;
 
 use crate::event::{Doc, Event, FieldId, Schema};
 use crate::prefilter::Prefilter;
-use crate::rule::{PipeKind, Rule, RuleMeta, SeqSpec, Shape, ValueRule, UNTIL_BIT};
+use crate::rule::{PipeKind, Rule, RuleMeta, SeqSpec, Shape, UNTIL_BIT};
 use crate::seq::{Completed, Hit, Key, KeyValue, Ordinal, SeqEvent, SeqStats, SequenceEngine};
 use crate::time::parse_timestamp;
+
+mod reload;
+
+pub use reload::{matching, Replaced};
 
 /// Runtime knobs.
 #[derive(Clone, Debug)]
@@ -188,6 +192,30 @@ pub struct RuleStats {
     pub seq: SeqStats,
 }
 
+impl RuleStats {
+    /// Adds another detector's counters for the same rule.
+    fn add(&mut self, theirs: &RuleStats) {
+        self.matched_events += theirs.matched_events;
+        self.null_key_dropped += theirs.null_key_dropped;
+        self.alerts += theirs.alerts;
+        self.suppressed += theirs.suppressed;
+        self.piped_out += theirs.piped_out;
+        self.batch_dropped += theirs.batch_dropped;
+        self.evaluations += theirs.evaluations;
+        self.eval_nanos += theirs.eval_nanos;
+        let (a, b) = (&mut self.seq, &theirs.seq);
+        a.completed += b.completed;
+        a.expired_maxspan += b.expired_maxspan;
+        a.expired_until += b.expired_until;
+        a.evicted_keys += b.evicted_keys;
+        a.evicted_pending += b.evicted_pending;
+        a.retired_keys += b.retired_keys;
+        a.live_keys += b.live_keys;
+        a.live_bytes += b.live_bytes;
+        a.peak_bytes += b.peak_bytes;
+    }
+}
+
 /// Counters over the whole input. `lines == evaluated + skipped.values().sum()`.
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
@@ -210,8 +238,13 @@ pub struct Stats {
     /// Hits released from the reorder buffer before the clock had passed them by `lateness`,
     /// because the buffer was full (a later, older event is then late).
     pub released_early: u64,
-    /// Per rule, in the order given to [`Detector::new`].
+    /// Per rule, in the order given to [`Detector::new`] (or to the last
+    /// [`Detector::replace_rules`]).
     pub rules: Vec<RuleStats>,
+    /// Rules a reload changed or removed, with their counters up to then.
+    pub retired: Vec<(&'static RuleMeta, RuleStats)>,
+    /// Reloads applied ([`Detector::replace_rules`]).
+    pub reloads: u64,
     /// The shared costs, with [`Config::profile`].
     pub profile: Option<SharedCosts>,
 }
@@ -236,25 +269,20 @@ impl Stats {
             self.rules.resize(other.rules.len(), RuleStats::default());
         }
         for (mine, theirs) in self.rules.iter_mut().zip(&other.rules) {
-            mine.matched_events += theirs.matched_events;
-            mine.null_key_dropped += theirs.null_key_dropped;
-            mine.alerts += theirs.alerts;
-            mine.suppressed += theirs.suppressed;
-            mine.piped_out += theirs.piped_out;
-            mine.batch_dropped += theirs.batch_dropped;
-            mine.evaluations += theirs.evaluations;
-            mine.eval_nanos += theirs.eval_nanos;
-            let (a, b) = (&mut mine.seq, &theirs.seq);
-            a.completed += b.completed;
-            a.expired_maxspan += b.expired_maxspan;
-            a.expired_until += b.expired_until;
-            a.evicted_keys += b.evicted_keys;
-            a.evicted_pending += b.evicted_pending;
-            a.retired_keys += b.retired_keys;
-            a.live_keys += b.live_keys;
-            a.live_bytes += b.live_bytes;
-            a.peak_bytes += b.peak_bytes;
+            mine.add(theirs);
         }
+        for (meta, theirs) in &other.retired {
+            match self
+                .retired
+                .iter_mut()
+                .find(|(m, _)| std::ptr::eq(*m, *meta))
+            {
+                Some((_, mine)) => mine.add(theirs),
+                None => self.retired.push((meta, theirs.clone())),
+            }
+        }
+        // Every detector of a process reloads together.
+        self.reloads = self.reloads.max(other.reloads);
         if let Some(theirs) = &other.profile {
             let mine = self.profile.get_or_insert_with(SharedCosts::default);
             mine.prefiltered_lines += theirs.prefiltered_lines;
@@ -297,10 +325,10 @@ fn elapsed_nanos(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// Rules evaluated on one decode: compiled rules sharing a schema, or one run-time rule.
+/// Rules evaluated on one decode: the rules sharing a schema (those of one compiled set, or
+/// the rules loaded at run time together).
 struct Group {
-    /// `None` for a run-time rule.
-    schema: Option<&'static Schema>,
+    schema: &'static Schema,
     /// The rules (slot indices), ascending.
     members: Vec<usize>,
     /// The same, one bit per rule.
@@ -334,15 +362,8 @@ fn groups(rules: &[RuleSlot]) -> Vec<Group> {
     let words = rules.len().div_ceil(64);
     let mut groups: Vec<Group> = Vec::new();
     for (i, slot) in rules.iter().enumerate() {
-        let schema = match &slot.rule {
-            AnyRule::Compiled(r) => Some(r.schema()),
-            AnyRule::Value(_) => None,
-        };
-        let found = schema.and_then(|s| {
-            groups
-                .iter()
-                .position(|g| g.schema.is_some_and(|x| std::ptr::eq(x, s)))
-        });
+        let schema = slot.rule.schema();
+        let found = groups.iter().position(|g| std::ptr::eq(g.schema, schema));
         let g = match found {
             Some(g) => g,
             None => {
@@ -359,11 +380,7 @@ fn groups(rules: &[RuleSlot]) -> Vec<Group> {
         let group = &mut groups[g];
         group.members.push(i);
         set_bit(&mut group.mask, i);
-        let cats = match &slot.rule {
-            AnyRule::Compiled(r) => r.categories(),
-            AnyRule::Value(_) => None,
-        };
-        match cats {
+        match slot.rule.categories() {
             None => set_bit(&mut group.any_category, i),
             Some((field, names)) => {
                 let at = match group.by_category.iter().position(|(f, _)| *f == field) {
@@ -398,75 +415,8 @@ impl fmt::Display for SetupError {
 
 impl std::error::Error for SetupError {}
 
-/// A rule as the detector holds it: generated code, or a run-time rule over parsed JSON.
-pub enum AnyRule {
-    /// Compiled by `eql_rule!`.
-    Compiled(Box<dyn Rule>),
-    /// Evaluated at run time (e.g. the interpreter behind `--rule-file`).
-    Value(Box<dyn ValueRule>),
-}
-
-impl AnyRule {
-    /// The rule's metadata.
-    pub fn meta(&self) -> &'static RuleMeta {
-        match self {
-            AnyRule::Compiled(r) => r.meta(),
-            AnyRule::Value(r) => r.meta(),
-        }
-    }
-
-    /// Whether the rule answers only when the input ends: a missing-event sequence, a `sample`,
-    /// or a `| tail` pipe. On an unbounded stream such a rule never answers.
-    pub fn needs_whole_input(&self) -> bool {
-        let batch = matches!(self.shape(), Shape::Sequence(spec) if spec.is_batch());
-        batch || self.pipes().iter().any(|p| p.kind == PipeKind::Tail)
-    }
-
-    /// Event query, sequence or sample, with join keys and maxspan.
-    pub fn shape(&self) -> &'static Shape {
-        match self {
-            AnyRule::Compiled(r) => r.shape(),
-            AnyRule::Value(r) => r.shape(),
-        }
-    }
-
-    /// The names of the fields the rule reads; [`Shape`]'s key field ids index it.
-    pub fn field_names(&self) -> &'static [&'static str] {
-        match self {
-            AnyRule::Compiled(r) => r.schema().fields,
-            AnyRule::Value(r) => r.field_names(),
-        }
-    }
-
-    fn prefilter(&self) -> Option<crate::prefilter::Requirement> {
-        match self {
-            AnyRule::Compiled(r) => r.prefilter(),
-            AnyRule::Value(_) => None,
-        }
-    }
-
-    fn pipes(&self) -> &'static [crate::rule::Pipe] {
-        match self {
-            AnyRule::Compiled(r) => r.pipes(),
-            AnyRule::Value(r) => r.pipes(),
-        }
-    }
-}
-
-impl From<Box<dyn Rule>> for AnyRule {
-    fn from(r: Box<dyn Rule>) -> AnyRule {
-        AnyRule::Compiled(r)
-    }
-}
-
-impl From<Box<dyn ValueRule>> for AnyRule {
-    fn from(r: Box<dyn ValueRule>) -> AnyRule {
-        AnyRule::Value(r)
-    }
-}
-
 struct RuleSlot {
-    rule: AnyRule,
+    rule: Box<dyn Rule>,
     seq: Option<(&'static SeqSpec, SequenceEngine)>,
     /// A missing-event sequence or `sample`: its hits, answered when the input ends.
     batch: Option<Batch>,
@@ -632,13 +582,8 @@ impl PrefilterUse {
 }
 
 impl Detector {
-    /// A detector for these compiled rules.
+    /// A detector for these rules: compiled ones, rules loaded at run time, or both.
     pub fn new(rules: Vec<Box<dyn Rule>>, cfg: Config) -> Result<Detector, SetupError> {
-        Detector::with_rules(rules.into_iter().map(AnyRule::from).collect(), cfg)
-    }
-
-    /// A detector for compiled and run-time rules together.
-    pub fn with_rules(rules: Vec<AnyRule>, cfg: Config) -> Result<Detector, SetupError> {
         let mut slots = Vec::with_capacity(rules.len());
         for rule in rules {
             let meta = rule.meta();
@@ -892,7 +837,7 @@ impl Detector {
         let result = if cand.iter().all(|w| *w == 0) {
             Ok(Decision::Prefiltered)
         } else {
-            self.decide_rules(doc, line, framed, &cand, (&mut sel, &mut by_cat))
+            self.decide_rules(doc, framed, &cand, (&mut sel, &mut by_cat))
         };
         doc.rule_bits = cand;
         doc.rule_sel = sel;
@@ -904,7 +849,6 @@ impl Detector {
     fn decide_rules(
         &self,
         doc: &mut Doc,
-        line: &[u8],
         framed: &[u8],
         cand: &[u64],
         (sel, by_cat): (&mut Vec<u64>, &mut Vec<u64>),
@@ -912,10 +856,6 @@ impl Detector {
         let mut timestamp = None;
         let mut tiebreaker = None;
         let mut matches = Vec::new();
-        // Parsed once, on demand, for the run-time rules.
-        let mut value: Option<serde_json::Value> = None;
-        // The line as the hits of every matching rule hold it, copied once.
-        let mut value_raw: Option<Arc<str>> = None;
         let mut groups_hit = 0;
         for group in &self.groups {
             sel.clear();
@@ -924,112 +864,54 @@ impl Detector {
                 continue;
             }
             groups_hit += 1;
-            match group.schema {
-                Some(schema) => {
-                    let start = self.profile.as_ref().map(|_| Instant::now());
-                    let parsed = doc.parse(schema, framed);
-                    if let (Some(prof), Some(start)) = (&self.profile, start) {
-                        add(&prof.decodes, 1);
-                        add(&prof.decode_nanos, elapsed_nanos(start));
-                    }
-                    let ev = parsed.map_err(|e| SkipReason::from_line_error(e.reason()))?;
-                    let line_ts = match timestamp {
-                        Some(ts) => ts,
-                        None => {
-                            let ts = read_timestamp(&ev, schema.timestamp);
-                            *timestamp.insert(self.untimed_ok(ts)?)
-                        }
-                    };
-                    // Category dispatch: only rules testing one of the event's categories.
-                    if !group.by_category.is_empty() {
-                        by_cat.clear();
-                        by_cat.extend_from_slice(&group.any_category);
-                        for (field, map) in &group.by_category {
-                            for text in ev.texts(*field) {
-                                if let Some(bits) = map.get(text) {
-                                    by_cat.iter_mut().zip(bits).for_each(|(a, b)| *a |= b);
-                                }
-                            }
-                        }
-                        sel.iter_mut().zip(by_cat.iter()).for_each(|(a, b)| *a &= b);
-                    }
-                    let mut raw: Option<Arc<str>> = None;
-                    for index in ones(sel) {
-                        let Some(AnyRule::Compiled(rule)) = self.rules.get(index).map(|s| &s.rule)
-                        else {
-                            continue;
-                        };
-                        let slot = &self.rules[index];
-                        let start = self.profile.as_ref().map(|_| Instant::now());
-                        let m =
-                            self.eval_compiled(slot, rule.as_ref(), &ev, schema, line_ts, &mut raw);
-                        if let (Some(prof), Some(start)) = (&self.profile, start) {
-                            add(&prof.evaluations[index], 1);
-                            add(&prof.eval_nanos[index], elapsed_nanos(start));
-                        }
-                        tiebreaker = tiebreaker.or_else(|| rule.tiebreaker(&ev));
-                        if let Some((ts, hit)) = m {
-                            matches.push(RuleMatch {
-                                rule: index,
-                                timestamp: ts,
-                                hit: hit.0,
-                                null_key_dropped: hit.1,
-                            });
+            let schema = group.schema;
+            let start = self.profile.as_ref().map(|_| Instant::now());
+            let parsed = doc.parse(schema, framed);
+            if let (Some(prof), Some(start)) = (&self.profile, start) {
+                add(&prof.decodes, 1);
+                add(&prof.decode_nanos, elapsed_nanos(start));
+            }
+            let ev = parsed.map_err(|e| SkipReason::from_line_error(e.reason()))?;
+            let line_ts = match timestamp {
+                Some(ts) => ts,
+                None => {
+                    let ts = read_timestamp(&ev, schema.timestamp);
+                    *timestamp.insert(self.untimed_ok(ts)?)
+                }
+            };
+            // Category dispatch: only rules testing one of the event's categories.
+            if !group.by_category.is_empty() {
+                by_cat.clear();
+                by_cat.extend_from_slice(&group.any_category);
+                for (field, map) in &group.by_category {
+                    for text in ev.texts(*field) {
+                        if let Some(bits) = map.get(text) {
+                            by_cat.iter_mut().zip(bits).for_each(|(a, b)| *a |= b);
                         }
                     }
                 }
-                None => {
-                    for &index in &group.members {
-                        let AnyRule::Value(rule) = &self.rules[index].rule else {
-                            continue;
-                        };
-                        let slot = &self.rules[index];
-                        if value.is_none() {
-                            value = Some(parse_value(line)?);
-                        }
-                        let Some(doc) = value.as_ref() else { continue };
-                        let ts = match timestamp {
-                            Some(ts) => ts,
-                            None => {
-                                let ts = rule
-                                    .timestamp(doc)
-                                    .ok_or(SkipReason::MissingTimestamp)
-                                    .and_then(|text| {
-                                        parse_timestamp(crate::event::Value::Str(&text))
-                                            .map_err(|_| SkipReason::InvalidTimestamp)
-                                    });
-                                *timestamp.insert(self.untimed_ok(ts)?)
-                            }
-                        };
-                        let start = self.profile.as_ref().map(|_| Instant::now());
-                        tiebreaker = tiebreaker.or_else(|| rule.tiebreaker(doc));
-                        let mask = rule.eval(doc);
-                        let hit = (mask != 0).then(|| {
-                            let raw = value_raw.get_or_insert_with(|| Arc::from(line_text(line)));
-                            match slot.spec() {
-                                None => (Some(RuleHit::Event(Arc::clone(raw))), 0),
-                                Some(spec) => {
-                                    let (hit, dropped) = build_hit(spec, mask, ts, raw, |i| {
-                                        let keys = rule.keys(doc, i);
-                                        (!keys.is_empty()).then_some(keys)
-                                    });
-                                    (hit.map(RuleHit::Seq), dropped)
-                                }
-                            }
-                        });
-                        if let (Some(prof), Some(start)) = (&self.profile, start) {
-                            add(&prof.evaluations[index], 1);
-                            add(&prof.eval_nanos[index], elapsed_nanos(start));
-                        }
-                        if let Some(hit) = hit {
-                            matches.push(RuleMatch {
-                                rule: index,
-                                timestamp: ts,
-                                hit: hit.0,
-                                null_key_dropped: hit.1,
-                            });
-                        }
-                    }
+                sel.iter_mut().zip(by_cat.iter()).for_each(|(a, b)| *a &= b);
+            }
+            let mut raw: Option<Arc<str>> = None;
+            for index in ones(sel) {
+                let Some(slot) = self.rules.get(index) else {
+                    continue;
+                };
+                let rule = slot.rule.as_ref();
+                let start = self.profile.as_ref().map(|_| Instant::now());
+                let m = self.eval_compiled(slot, rule, &ev, schema, line_ts, &mut raw);
+                if let (Some(prof), Some(start)) = (&self.profile, start) {
+                    add(&prof.evaluations[index], 1);
+                    add(&prof.eval_nanos[index], elapsed_nanos(start));
+                }
+                tiebreaker = tiebreaker.or_else(|| rule.tiebreaker(&ev));
+                if let Some((ts, hit)) = m {
+                    matches.push(RuleMatch {
+                        rule: index,
+                        timestamp: ts,
+                        hit: hit.0,
+                        null_key_dropped: hit.1,
+                    });
                 }
             }
         }
@@ -1285,7 +1167,7 @@ impl Detector {
                         engine.push(hit, &mut |c: Completed| done.push(c));
                         for c in done {
                             let alert =
-                                to_alert(slot.rule.meta(), spec, slot.rule.field_names(), c);
+                                to_alert(slot.rule.meta(), spec, slot.rule.schema().fields, c);
                             emit(slot, rstats, cfg, alert, out);
                         }
                     }
@@ -1311,7 +1193,7 @@ impl Detector {
                 crate::batch::sequences(spec, batch.hits)
             };
             for r in results {
-                let keys = key_names(spec, slot.rule.field_names(), &r.key);
+                let keys = key_names(spec, slot.rule.schema().fields, &r.key);
                 let events = r
                     .events
                     .into_iter()
@@ -1449,106 +1331,6 @@ fn build_hit(
         until,
     };
     (Some(hit), dropped)
-}
-
-/// A run-time rule's view of a line: the whole document, with the decoder's skip reasons.
-///
-/// A repeated key keeps every value, as the decoder does: `{"a":1,"a":2}` reads as
-/// `{"a":[1,2]}`, which field lookup flattens to the same values in document order (so the
-/// first `@timestamp` is the one used, and a duplicate cannot hide a match).
-fn parse_value(line: &[u8]) -> Result<serde_json::Value, SkipReason> {
-    if std::str::from_utf8(line).is_err() {
-        return Err(SkipReason::InvalidUtf8);
-    }
-    match serde_json::from_slice::<AllValues>(line) {
-        Ok(AllValues(v)) if v.is_object() => Ok(v),
-        Ok(_) => Err(SkipReason::NotAnObject),
-        Err(e) if e.to_string().contains("recursion limit") => Err(SkipReason::TooDeep),
-        Err(_) => Err(SkipReason::InvalidJson),
-    }
-}
-
-/// A JSON value whose objects keep every value of a repeated key (see [`parse_value`]).
-struct AllValues(serde_json::Value);
-
-impl<'de> serde::Deserialize<'de> for AllValues {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<AllValues, D::Error> {
-        d.deserialize_any(AllValuesVisitor).map(AllValues)
-    }
-}
-
-struct AllValuesVisitor;
-
-impl<'de> serde::de::Visitor<'de> for AllValuesVisitor {
-    type Value = serde_json::Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(v.into())
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(v.into())
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(v.into())
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(v.into())
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(v.into())
-    }
-
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Null)
-    }
-
-    fn visit_none<E>(self) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Null)
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(AllValues(v)) = seq.next_element()? {
-            items.push(v);
-        }
-        Ok(serde_json::Value::Array(items))
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut obj = serde_json::Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let AllValues(value) = map.next_value()?;
-            match obj.entry(key) {
-                serde_json::map::Entry::Vacant(e) => {
-                    e.insert(value);
-                }
-                serde_json::map::Entry::Occupied(mut e) => {
-                    // Arrays are flattened by field lookup, so this keeps both, in order.
-                    let first = e.get_mut().take();
-                    *e.get_mut() = serde_json::Value::Array(vec![first, value]);
-                }
-            }
-        }
-        Ok(serde_json::Value::Object(obj))
-    }
-}
-
-/// The document text of a line the run-time path accepted (valid UTF-8 by then), as the
-/// compiled path's `Event::raw` gives it.
-fn line_text(line: &[u8]) -> &str {
-    std::str::from_utf8(line).unwrap_or_default()
 }
 
 fn to_alert(

@@ -1,8 +1,9 @@
-//! What a compiled rule is: static metadata, the fields it reads, its shape, and a predicate.
+//! What a rule is: static metadata, the fields it reads, its shape, and a predicate.
 
 use crate::event::{Event, FieldId, Schema};
 
-/// A compiled rule. The generated code implements this; the [`crate::detector::Detector`] drives it.
+/// A rule. Generated code implements it, and so do rules loaded at run time (the `eql-eval`
+/// crate); the [`crate::detector::Detector`] drives both alike.
 pub trait Rule: Send + Sync {
     /// Name, id, severity, MITRE mapping, … as written in the rule file.
     fn meta(&self) -> &'static RuleMeta;
@@ -51,31 +52,12 @@ pub trait Rule: Send + Sync {
     fn categories(&self) -> Option<(FieldId, &'static [&'static str])> {
         None
     }
-}
 
-/// A rule evaluated over a whole parsed document rather than generated matchers: the run-time
-/// (`--rule-file`) path. The [`crate::detector::Detector`] drives it exactly as a compiled rule,
-/// with the same reorder buffer, sequence engine, alerts and counters.
-pub trait ValueRule: Send + Sync {
-    /// Name, id, severity, MITRE mapping, … as written in the rule file.
-    fn meta(&self) -> &'static RuleMeta;
-    /// Event query or sequence; [`KeyField::field`] indexes [`ValueRule::field_names`].
-    fn shape(&self) -> &'static Shape;
-    /// Field names by id.
-    fn field_names(&self) -> &'static [&'static str];
-    /// The text of the first value of the timestamp field.
-    fn timestamp(&self, doc: &serde_json::Value) -> Option<String>;
-    /// As [`Rule::eval`].
-    fn eval(&self, doc: &serde_json::Value) -> u64;
-    /// The join keys of a stage (`None`: of `until`); empty when a non-optional key is missing.
-    fn keys(&self, doc: &serde_json::Value, stage: Option<usize>) -> Vec<crate::seq::Key>;
-    /// As [`Rule::pipes`].
-    fn pipes(&self) -> &'static [Pipe] {
-        &[]
-    }
-    /// As [`Rule::tiebreaker`].
-    fn tiebreaker(&self, _doc: &serde_json::Value) -> Option<i64> {
-        None
+    /// Whether the rule answers only when the input ends: a missing-event sequence, a `sample`,
+    /// or a `| tail` pipe. On an unbounded stream such a rule never answers.
+    fn needs_whole_input(&self) -> bool {
+        let batch = matches!(self.shape(), Shape::Sequence(spec) if spec.is_batch());
+        batch || self.pipes().iter().any(|p| p.kind == PipeKind::Tail)
     }
 }
 
@@ -98,11 +80,7 @@ pub enum PipeKind {
     Tail,
 }
 
-/// The mask bit that reports an `until` match.
-pub const UNTIL_BIT: u64 = 1 << 63;
-
-/// The most stages a sequence may have after `runs` expansion (one bit is kept for `until`).
-pub const MAX_STAGES: usize = 63;
+pub use eql_ir::{MAX_STAGES, UNTIL_BIT};
 
 /// Rule metadata, from the rule file.
 #[derive(Debug)]

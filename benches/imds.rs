@@ -1,7 +1,8 @@
 //! The compiled IMDS rule on generated Elastic Defend data: the stage predicates per event
 //! (decode + evaluate), and the whole detector (prefilter on and off, one and two threads);
 //! then the whole bundled rule set (IMDS and Elastic's 327 Linux Elastic Defend rules, one
-//! `eql_rules!` engine) beside IMDS alone.
+//! `eql_rules!` engine) beside IMDS alone, and the same rule files loaded at run time (what
+//! `--rule-dir rules` runs).
 //!
 //! `cargo bench --bench imds`. Every benchmark checks its result count before it is timed.
 
@@ -18,21 +19,39 @@ eql_runtime::eql_rules!(mod bundled = "rules");
 
 const IMDS: &str = "Unusual Instance Metadata Service (IMDS) API Request";
 
-/// Every bundled rule over the lines; returns the IMDS rule's alerts.
-fn detect_set(lines: &[&[u8]], threads: usize) -> u64 {
+/// A rule set over the lines; returns the IMDS rule's alerts and all alerts.
+fn detect_set(rules: Vec<Box<dyn Rule>>, lines: &[&[u8]], threads: usize) -> (u64, u64) {
     let cfg = Config {
         alert_cap: false,
         lateness_nanos: u64::MAX,
         ..Config::default()
     };
-    let mut det = Detector::new(bundled::rules(), cfg).expect("runs");
-    let mut alerts = 0;
-    let mut count = |a: eql_runtime::detector::Alert| alerts += u64::from(a.rule.name == IMDS);
+    let mut det = Detector::new(rules, cfg).expect("runs");
+    let (mut imds, mut all) = (0, 0);
+    let mut count = |a: eql_runtime::detector::Alert| {
+        imds += u64::from(a.rule.name == IMDS);
+        all += 1;
+    };
     for chunk in lines.chunks(4096) {
         det.push_batch(chunk, threads, &mut count);
     }
     det.finish(&mut count);
-    alerts
+    (imds, all)
+}
+
+/// The bundled rule files, loaded at run time.
+fn loaded_set() -> Vec<eql_eval::LoadedRule> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+    let rules = eql_eval::load_dir(dir.as_ref(), &eql_eval::Options::default())
+        .unwrap_or_else(|e| panic!("bundled rules load: {}", e.join("\n")));
+    eql_eval::loaded_set(rules)
+}
+
+fn boxed(rules: &[eql_eval::LoadedRule]) -> Vec<Box<dyn Rule>> {
+    rules
+        .iter()
+        .map(|r| Box::new(r.clone()) as Box<dyn Rule>)
+        .collect()
 }
 
 fn workload(events: u64) -> (Vec<u8>, gen::Truth) {
@@ -136,20 +155,33 @@ fn bench(c: &mut Criterion) {
     g.bench_function("imds_only", |b| {
         b.iter_batched(|| (), |()| detect(&lines, true, 1), BatchSize::PerIteration)
     });
+    let loaded = loaded_set();
+    assert_eq!(loaded.len(), bundled::COUNT);
+    // Both back ends raise the same alerts, every rule's, before either is timed.
+    let compiled_alerts = detect_set(bundled::rules(), &lines, 1);
+    assert_eq!(compiled_alerts.0, truth.true_sequences);
+    assert_eq!(detect_set(boxed(&loaded), &lines, 1), compiled_alerts);
     for (name, threads) in [("all_328_rules", 1), ("all_328_rules_2_threads", 2)] {
         assert_eq!(
-            detect_set(&lines, threads),
-            truth.true_sequences,
-            "{name}: IMDS finds the injected sequences among the other rules"
+            detect_set(bundled::rules(), &lines, threads),
+            compiled_alerts,
+            "{name}: the same alerts on any number of threads"
         );
         g.bench_function(name, |b| {
             b.iter_batched(
-                || (),
-                |()| detect_set(&lines, threads),
+                bundled::rules,
+                |rules| detect_set(rules, &lines, threads),
                 BatchSize::PerIteration,
             )
         });
     }
+    g.bench_function("all_328_rules_loaded", |b| {
+        b.iter_batched(
+            || boxed(&loaded),
+            |rules| detect_set(rules, &lines, 1),
+            BatchSize::PerIteration,
+        )
+    });
     g.finish();
 }
 

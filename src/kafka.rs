@@ -32,8 +32,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use eql_runtime::detector::{Alert, AnyRule, Config, Decided, Detector, LineOutcome, Stats};
+use eql_runtime::detector::{
+    Alert, Config, Decided, Detector, LineOutcome, Replaced, RuleStats, Stats,
+};
 use eql_runtime::event::{Doc, DynSchema};
+use eql_runtime::rule::{Rule, RuleMeta};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
@@ -46,6 +49,7 @@ use serde::Serialize;
 
 use crate::input::{self, Line, LineReader, Source};
 use crate::output::{self, Format};
+use crate::reload;
 use crate::rules::{self, RuleSet, Select};
 use crate::summary::Summary;
 
@@ -459,7 +463,7 @@ impl Member {
             if self.parts.contains_key(&id) {
                 continue;
             }
-            match Detector::with_rules(self.rules.stream(), self.cfg.clone()) {
+            match Detector::new(self.rules.stream(), self.cfg.clone()) {
                 Ok(det) => {
                     self.parts.insert(
                         id,
@@ -628,6 +632,47 @@ impl Member {
         }
     }
 
+    /// Takes a reloaded rule set (or reports why it did not load): every partition's detector
+    /// runs the new rules from its next message, unchanged rules keeping their state, and the
+    /// counters of partitions already closed follow their rules.
+    fn reload(&mut self, due: Result<RuleSet, String>) {
+        let set = match due {
+            Ok(set) => set,
+            Err(e) => {
+                eprintln!("{}", reload::describe_failure(&e));
+                return;
+            }
+        };
+        let (old_rules, new_rules) = (self.rules.stream(), set.stream());
+        let old: Vec<&'static RuleMeta> = old_rules.iter().map(|r| r.meta()).collect();
+        let new: Vec<&'static RuleMeta> = new_rules.iter().map(|r| r.meta()).collect();
+        if new.is_empty() {
+            eprintln!(
+                "{}",
+                reload::describe_failure("none of the rules can run on a stream")
+            );
+            return;
+        }
+        let change = Replaced::between(&old, &new);
+        let closed = std::mem::take(&mut self.closed.rules);
+        self.closed.rules = vec![RuleStats::default(); new.len()];
+        for (oi, s) in closed.into_iter().enumerate() {
+            match (change.moved.get(oi).copied().flatten(), old.get(oi)) {
+                (Some(ni), _) => self.closed.rules[ni] = s,
+                (None, Some(meta)) => self.closed.retired.push((meta, s)),
+                (None, None) => {}
+            }
+        }
+        self.closed.reloads += 1;
+        for part in self.parts.values_mut() {
+            if let Err(e) = part.det.replace_rules(set.stream()) {
+                eprintln!("eql-detect kafka: reload: {e}");
+            }
+        }
+        self.rules = set;
+        eprintln!("{}", reload::describe(&change));
+    }
+
     /// Detection counters over all partitions, past and present.
     fn stats(&self) -> Stats {
         let mut total = self.closed.clone();
@@ -793,17 +838,13 @@ pub fn run(args: &KafkaArgs, interrupted: &AtomicBool) -> ExitCode {
         eprintln!("eql-detect kafka: none of the selected rules can run on a stream");
         return ExitCode::from(2);
     }
-    let rule_names: Vec<(String, String)> = rules
-        .iter()
-        .map(|r| (r.meta().name.to_owned(), r.meta().rule_id.to_owned()))
-        .collect();
     let cfg = Config {
         lateness_nanos: args.lateness,
         max_state_bytes: usize::try_from(args.max_state_bytes).unwrap_or(usize::MAX),
         alert_cap: !args.no_alert_cap,
         ..Config::default()
     };
-    if let Err(e) = Detector::with_rules(rules, cfg.clone()) {
+    if let Err(e) = Detector::new(rules, cfg.clone()) {
         eprintln!("eql-detect kafka: {e}");
         return ExitCode::from(1);
     }
@@ -900,9 +941,13 @@ pub fn run(args: &KafkaArgs, interrupted: &AtomicBool) -> ExitCode {
     let mut last_commit = Instant::now();
     let mut last_message = Instant::now();
     let mut batch = Batch::default();
+    let reloader = reload::Reloader::start(&args.select, &args.rule_files);
     let end = loop {
         if interrupted.load(Ordering::Relaxed) {
             break End::Interrupted;
+        }
+        if let Some(due) = reloader.due() {
+            lock(&member).reload(due);
         }
         batch.clear();
         let mut timeout = Duration::from_millis(100);
@@ -991,6 +1036,12 @@ pub fn run(args: &KafkaArgs, interrupted: &AtomicBool) -> ExitCode {
         0.0
     };
     let mut summary = std::mem::take(&mut m.summary);
+    let rule_names: Vec<(String, String)> = m
+        .rules
+        .stream()
+        .iter()
+        .map(|r| (r.meta().name.to_owned(), r.meta().rule_id.to_owned()))
+        .collect();
     summary.absorb(&stats, &rule_names);
     summary.stopped = match end {
         End::Idle => Some("idle".to_owned()),
@@ -1065,7 +1116,7 @@ fn commit(
 /// Says which sequence rules do not join on the key field: their sequences are found only if
 /// all events of their keys still land in one partition (true of keys finer than a host, such
 /// as `process.entity_id`, when the topic is keyed by `host.id`).
-fn warn_about_keys(rules: &[AnyRule], key_field: &str) {
+fn warn_about_keys(rules: &[Box<dyn Rule>], key_field: &str) {
     if summary_quiet() {
         return;
     }
@@ -1074,7 +1125,7 @@ fn warn_about_keys(rules: &[AnyRule], key_field: &str) {
     for rule in rules {
         if let eql_runtime::rule::Shape::Sequence(spec) = rule.shape() {
             sequences += 1;
-            let names = rule.field_names();
+            let names = rule.schema().fields;
             let joins_on_key = spec.stages.first().is_some_and(|s| {
                 s.keys
                     .iter()

@@ -9,6 +9,7 @@ mod input;
 mod kafka;
 mod output;
 mod profile;
+mod reload;
 mod rules;
 mod summary;
 mod time;
@@ -211,7 +212,7 @@ fn main() -> ExitCode {
             }
         },
         Some(Cmd::Explain { rule, files }) => match rules::RuleSet::load(&[], &files) {
-            Ok(set) => match rules::explain(rule.as_deref(), &set.all(), files.rule_file.len()) {
+            Ok(set) => match rules::explain(rule.as_deref(), &set.all(), set.loaded()) {
                 Ok(text) => print_or_fail(text),
                 Err(msg) => {
                     eprintln!("eql-detect: {msg}");
@@ -472,10 +473,6 @@ fn run_detect(args: &RunArgs, bare: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let rule_names: Vec<(String, String)> = rules
-        .iter()
-        .map(|r| (r.meta().name.to_owned(), r.meta().rule_id.to_owned()))
-        .collect();
     let cfg = Config {
         lateness_nanos: args
             .lateness
@@ -492,7 +489,7 @@ fn run_detect(args: &RunArgs, bare: bool) -> ExitCode {
         profile: args.profile,
         ..Config::default()
     };
-    let mut det = match Detector::with_rules(rules, cfg) {
+    let mut det = match Detector::new(rules, cfg) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("eql-detect: {e}");
@@ -520,15 +517,20 @@ fn run_detect(args: &RunArgs, bare: bool) -> ExitCode {
     };
     let mut summary = Summary::default();
     let mut stop = None;
+    // A stream runs until it ends: it reloads its rules when asked to.
+    let reloader = sources
+        .contains(&Source::Stdin)
+        .then(|| reload::Reloader::start(&args.select, &args.rule_files));
     for source in &sources {
-        stop = read_source(
-            source,
-            &mut det,
-            &mut sink,
-            &mut summary,
-            &opts,
-            &interrupted,
-        );
+        let run = Run {
+            det: &mut det,
+            sink: &mut sink,
+            summary: &mut summary,
+            opts: &opts,
+            interrupted: &interrupted,
+            reloader: reloader.as_ref(),
+        };
+        stop = read_source(source, run);
         if stop.is_some() {
             break;
         }
@@ -557,6 +559,10 @@ fn run_detect(args: &RunArgs, bare: bool) -> ExitCode {
     }
 
     let stats = det.stats();
+    let rule_names: Vec<(String, String)> = det
+        .metas()
+        .map(|m| (m.name.to_owned(), m.rule_id.to_owned()))
+        .collect();
     summary.absorb(&stats, &rule_names);
     summary.stopped = stop.map(|s| s.as_str().to_owned());
     summary.set_elapsed(started.elapsed().as_secs_f64());
@@ -588,16 +594,40 @@ fn run_detect(args: &RunArgs, bare: bool) -> ExitCode {
     code
 }
 
+/// What reading a source works with.
+struct Run<'r> {
+    det: &'r mut Detector,
+    sink: &'r mut AlertSink,
+    summary: &'r mut Summary,
+    opts: &'r ReadOpts,
+    interrupted: &'r AtomicBool,
+    /// For a stream: reloads the rules when asked to.
+    reloader: Option<&'r reload::Reloader>,
+}
+
+/// Applies a due reload to a stream's detector, between two lines.
+fn reload_if_due(reloader: Option<&reload::Reloader>, det: &mut Detector) {
+    let Some(due) = reloader.and_then(reload::Reloader::due) else {
+        return;
+    };
+    let replaced = due.and_then(|set| det.replace_rules(set.all()).map_err(|e| e.to_string()));
+    match replaced {
+        Ok(r) => eprintln!("{}", reload::describe(&r)),
+        Err(e) => eprintln!("{}", reload::describe_failure(&e)),
+    }
+}
+
 /// Feeds one source to the detector, line by line. Returns why the whole run must stop, if it
 /// must; an unreadable or damaged source is recorded in the summary and the run goes on.
-fn read_source(
-    source: &Source,
-    det: &mut Detector,
-    sink: &mut AlertSink,
-    summary: &mut Summary,
-    opts: &ReadOpts,
-    interrupted: &AtomicBool,
-) -> Option<Stop> {
+fn read_source(source: &Source, run: Run<'_>) -> Option<Stop> {
+    let Run {
+        det,
+        sink,
+        summary,
+        opts,
+        interrupted,
+        reloader,
+    } = run;
     let name = source.name();
     let pb = match source {
         Source::File(_) if opts.show_progress => Some(progress_bar()),
@@ -662,6 +692,7 @@ fn read_source(
                 }
             };
             line_no += 1;
+            reload_if_due(reloader, det);
             let outcome = match line {
                 Line::Data(bytes) => det.push_line(bytes, &mut |a| sink.emit(a)),
                 Line::TooLong { bytes } => {

@@ -3,69 +3,95 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use eql_runtime::detector::AnyRule;
 use eql_runtime::rule::{Rule, RuleMeta, Shape};
 
-/// Rule files run without a rebuild (`--rule-file` and its options), shared by file runs and
-/// Kafka members.
-#[derive(clap::Args, Debug, Default)]
+/// Rule files run without a rebuild (`--rule-file`, `--rule-dir` and their options), shared by
+/// file runs and Kafka members.
+#[derive(clap::Args, Clone, Debug, Default)]
+#[group(id = "rule_source", multiple = true)]
 pub struct RuleFiles {
-    /// Also run this rule (`.eql` or Elastic detection-rules `.toml`), interpreted at run time:
-    /// no rebuild needed. Repeatable.
-    #[arg(long, value_name = "PATH")]
+    /// Also run this rule (`.eql` or Elastic detection-rules `.toml`), loaded at run time: no
+    /// rebuild needed. Repeatable.
+    #[arg(long, value_name = "PATH", group = "rule_source")]
     pub rule_file: Vec<PathBuf>,
+    /// Also run every rule file under this directory (recursively: `.eql` files, and
+    /// detection-rules `.toml` files whose language is EQL), loaded at run time. A stream or
+    /// Kafka member watches it and reloads what changes. Repeatable.
+    #[arg(long, value_name = "DIR", group = "rule_source")]
+    pub rule_dir: Vec<PathBuf>,
     /// An Elasticsearch index mapping (`{"properties": …}`, as `GET index/_mapping` returns it)
-    /// for the --rule-file rules: field types (`ip`, numbers, `date`, …) decide comparisons, and
-    /// `alias` fields read their target. Default: Elastic Defend's ECS types.
-    #[arg(long, value_name = "FILE", requires = "rule_file")]
+    /// for the rules loaded at run time: field types (`ip`, numbers, `date`, …) decide
+    /// comparisons, and `alias` fields read their target. Default: Elastic Defend's ECS types.
+    #[arg(long, value_name = "FILE", requires = "rule_source")]
     mapping: Option<PathBuf>,
-    /// A numeric field that orders events of equal timestamp, for the --rule-file rules
+    /// A numeric field that orders events of equal timestamp, for the rules loaded at run time
     /// (as Elasticsearch's `tiebreaker_field`; overrides the rule file's `tiebreaker_field`).
-    #[arg(long, value_name = "FIELD", requires = "rule_file")]
+    #[arg(long, value_name = "FIELD", requires = "rule_source")]
     tiebreaker_field: Option<String>,
-    /// The field events are ordered by, for the --rule-file rules (Elasticsearch's
+    /// The field events are ordered by, for the rules loaded at run time (Elasticsearch's
     /// `timestamp_field`; overrides the rule file's `timestamp_field`).
-    #[arg(long, value_name = "FIELD", requires = "rule_file")]
+    #[arg(long, value_name = "FIELD", requires = "rule_source")]
     timestamp_field: Option<String>,
-    /// The field `process where …` tests, for the --rule-file rules (Elasticsearch's
+    /// The field `process where …` tests, for the rules loaded at run time (Elasticsearch's
     /// `event_category_field`; overrides the rule file's `event_category_override`).
-    #[arg(long, value_name = "FIELD", requires = "rule_file")]
+    #[arg(long, value_name = "FIELD", requires = "rule_source")]
     event_category_field: Option<String>,
-    /// Run only the rules given with --rule-file, not the ones compiled into the binary.
-    #[arg(long, requires = "rule_file")]
+    /// Run only the rules given with --rule-file and --rule-dir, not the ones compiled into the
+    /// binary.
+    #[arg(long, requires = "rule_source")]
     pub no_builtin_rules: bool,
 }
 
 impl RuleFiles {
-    /// Loads every `--rule-file` for the reference interpreter, with the field types of
+    /// Whether any rule is loaded at run time.
+    pub fn any(&self) -> bool {
+        !self.rule_file.is_empty() || !self.rule_dir.is_empty()
+    }
+
+    /// Loads every `--rule-file` and every rule file under each `--rule-dir` onto the engine
+    /// compiled rules run on (lowered to the IR, then evaluated), with the field types of
     /// `--mapping` and the `--timestamp-field`, `--event-category-field` and
-    /// `--tiebreaker-field` when given. Errors are rendered diagnostics.
-    pub fn load(&self) -> Result<Vec<eql_interp::Interpreted>, String> {
-        let types = self.mapping.as_deref().map(mapping).transpose()?;
-        let fields = eql_interp::Fields {
+    /// `--tiebreaker-field` when given. They form one rule set: each line is decoded once for
+    /// all of them. Errors are rendered diagnostics, every failing file's.
+    pub fn load(&self) -> Result<Vec<eql_eval::LoadedRule>, String> {
+        let opts = eql_eval::Options {
             timestamp: self.timestamp_field.clone(),
             event_category: self.event_category_field.clone(),
             tiebreaker: self.tiebreaker_field.clone(),
+            types: self.mapping.as_deref().map(mapping).transpose()?,
         };
-        self.rule_file
-            .iter()
-            .map(|path| {
-                let shown = path.display().to_string();
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| format!("eql-detect: {shown}: {e}"))?;
-                eql_interp::Interpreted::load(&shown, &text, &fields, types.as_ref())
-            })
-            .collect()
+        let mut loaded = Vec::new();
+        let mut errors = Vec::new();
+        for path in &self.rule_file {
+            let shown = path.display().to_string();
+            match std::fs::read_to_string(path) {
+                Ok(text) => match eql_eval::load(&shown, &text, &opts) {
+                    Ok(rule) => loaded.push(rule),
+                    Err(e) => errors.push(e),
+                },
+                Err(e) => errors.push(format!("eql-detect: {shown}: {e}")),
+            }
+        }
+        for dir in &self.rule_dir {
+            match eql_eval::load_dir(dir, &opts) {
+                Ok(rules) => loaded.extend(rules),
+                Err(es) => errors.extend(es),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors.join("\n"));
+        }
+        Ok(eql_eval::loaded_set(loaded))
     }
 }
 
 /// The rules a run uses: the compiled rules `--select` picks (none with `--no-builtin-rules`)
-/// and the `--rule-file` rules, loaded once. Every call gives fresh instances, so each detector
+/// and the `--rule-file` and `--rule-dir` rules, loaded once (again at each reload). Every call gives fresh instances, so each detector
 /// (a Kafka member has one per partition) owns its rules.
 pub struct RuleSet {
     select: Vec<Select>,
     builtin: bool,
-    files: Vec<eql_interp::Interpreted>,
+    files: Vec<eql_eval::LoadedRule>,
 }
 
 impl RuleSet {
@@ -79,25 +105,27 @@ impl RuleSet {
     }
 
     /// Every rule of the set.
-    pub fn all(&self) -> Vec<AnyRule> {
-        let mut all: Vec<AnyRule> = if self.builtin {
+    pub fn all(&self) -> Vec<Box<dyn Rule>> {
+        let mut all: Vec<Box<dyn Rule>> = if self.builtin {
             selected(&self.select)
-                .into_iter()
-                .map(AnyRule::from)
-                .collect()
         } else {
             Vec::new()
         };
         all.extend(
             self.files
                 .iter()
-                .map(|r| AnyRule::Value(Box::new(r.clone()))),
+                .map(|r| Box::new(r.clone()) as Box<dyn Rule>),
         );
         all
     }
 
+    /// How many rules were loaded at run time.
+    pub fn loaded(&self) -> usize {
+        self.files.len()
+    }
+
     /// The rules a stream can run: those that answer before the input ends.
-    pub fn stream(&self) -> Vec<AnyRule> {
+    pub fn stream(&self) -> Vec<Box<dyn Rule>> {
         self.all()
             .into_iter()
             .filter(|r| !r.needs_whole_input())
@@ -106,10 +134,11 @@ impl RuleSet {
 }
 
 /// Reads `--mapping`.
-pub fn mapping(path: &std::path::Path) -> Result<eql_interp::FieldTypes, String> {
+pub fn mapping(path: &std::path::Path) -> Result<eql_syntax::mapping::FieldTypes, String> {
     let shown = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| format!("eql-detect: {shown}: {e}"))?;
-    eql_interp::FieldTypes::from_mapping(&text).map_err(|e| format!("eql-detect: {shown}: {e}"))
+    eql_syntax::mapping::FieldTypes::from_mapping(&text)
+        .map_err(|e| format!("eql-detect: {shown}: {e}"))
 }
 
 eql_runtime::eql_rules!(mod bundled = "rules");
@@ -208,7 +237,7 @@ fn mitre_lines(meta: &RuleMeta) -> Vec<String> {
 }
 
 /// What a rule is, in a word: `event`, `sequence` or `sample`.
-fn shape_word(rule: &AnyRule) -> &'static str {
+fn shape_word(rule: &dyn Rule) -> &'static str {
     match rule.shape() {
         Shape::Event => "event",
         Shape::Sequence(spec) if spec.sample => "sample",
@@ -218,7 +247,7 @@ fn shape_word(rule: &AnyRule) -> &'static str {
 
 /// `eql-detect rules`: one line per rule (severity, shape, name, file), or with `long` one
 /// block per rule with all of its metadata.
-pub fn list(rules: &[AnyRule], long: bool) -> String {
+pub fn list(rules: &[Box<dyn Rule>], long: bool) -> String {
     let mut s = String::new();
     if !long {
         let width = rules
@@ -233,7 +262,7 @@ pub fn list(rules: &[AnyRule], long: bool) -> String {
                 s,
                 "{:<8}  {:<8}  {:<width$}  {}",
                 m.severity,
-                shape_word(rule),
+                shape_word(rule.as_ref()),
                 m.name,
                 m.source
             );
@@ -250,7 +279,7 @@ pub fn list(rules: &[AnyRule], long: bool) -> String {
         let rows: [(&str, String); 11] = [
             ("rule_id", m.rule_id.to_owned()),
             ("version", m.version.to_string()),
-            ("shape", shape_word(rule).to_owned()),
+            ("shape", shape_word(rule.as_ref()).to_owned()),
             ("severity", m.severity.to_owned()),
             ("risk_score", m.risk_score.to_string()),
             ("index", m.index.join(", ")),
@@ -287,7 +316,7 @@ fn stem(source: &str) -> &str {
 /// Finds a rule by exact name, then by exact rule id, then by file stem, else by a
 /// case-insensitive part of name or id. A query that fits several rules at the first of these
 /// steps that fits any is an error listing them (Elastic reuses rule ids, so even an id can).
-fn find<'r>(query: &str, rules: &'r [AnyRule]) -> Result<&'r AnyRule, String> {
+fn find<'r>(query: &str, rules: &'r [Box<dyn Rule>]) -> Result<&'r dyn Rule, String> {
     let q = query.trim().to_lowercase();
     let steps: [&dyn Fn(&RuleMeta) -> bool; 4] = [
         &|m| m.name.eq_ignore_ascii_case(&q),
@@ -299,10 +328,14 @@ fn find<'r>(query: &str, rules: &'r [AnyRule]) -> Result<&'r AnyRule, String> {
         },
     ];
     for step in steps {
-        let hits: Vec<&AnyRule> = rules.iter().filter(|r| step(r.meta())).collect();
+        let hits: Vec<&dyn Rule> = rules
+            .iter()
+            .map(|r| r.as_ref())
+            .filter(|r| step(r.meta()))
+            .collect();
         match hits.as_slice() {
             [] => continue,
-            [one] => return Ok(one),
+            [one] => return Ok(*one),
             many => {
                 let mut msg = format!(
                     "`{query}` matches {} rules; name one by its exact name or file stem:",
@@ -322,13 +355,17 @@ fn find<'r>(query: &str, rules: &'r [AnyRule]) -> Result<&'r AnyRule, String> {
 
 /// `eql-detect explain [RULE]`: the query as written, as it parses, and how it is evaluated.
 /// Without a name, the one rule given with `--rule-file`.
-pub fn explain(query: Option<&str>, rules: &[AnyRule], files: usize) -> Result<String, String> {
+pub fn explain(
+    query: Option<&str>,
+    rules: &[Box<dyn Rule>],
+    loaded: usize,
+) -> Result<String, String> {
     let rule = match query {
         Some(q) => find(q, rules)?,
-        None if files == 1 => rules.last().ok_or("no rule to explain")?,
+        None if loaded == 1 => rules.last().ok_or("no rule to explain")?.as_ref(),
         None => {
             return Err(
-                "name the rule to explain (or give exactly one --rule-file); `eql-detect rules` lists them"
+                "name the rule to explain (or load exactly one rule with --rule-file); `eql-detect rules` lists them"
                     .to_owned(),
             )
         }

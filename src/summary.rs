@@ -69,8 +69,10 @@ pub struct Summary {
     pub future_dropped: u64,
     /// Alerts written, over all rules.
     pub alerts: u64,
-    /// Per rule.
+    /// Per rule (then the versions a reload replaced or removed, marked so).
     pub rules: Vec<RuleSummary>,
+    /// Rule reloads applied (SIGHUP, or a watched rule file that changed).
+    pub reloads: u64,
     /// Inputs that could not be read (fully), with the reason.
     pub input_errors: Vec<String>,
     /// Why the run stopped early, if it did (`interrupted`, `output_closed`, `strict`).
@@ -99,13 +101,17 @@ impl Summary {
         self.late_events = stats.late_events;
         self.future_events = stats.future_events;
         self.future_dropped = stats.future_dropped;
-        self.rules = stats
-            .rules
-            .iter()
-            .zip(rules)
+        let retired = stats.retired.iter().map(|(meta, r)| {
+            let name = format!("{} (before a reload)", meta.name);
+            (r, (name, meta.rule_id.to_owned()))
+        });
+        let current = stats.rules.iter().zip(rules.iter().cloned());
+        self.reloads = stats.reloads;
+        self.rules = current
+            .chain(retired)
             .map(|(r, (name, id))| RuleSummary {
-                name: name.clone(),
-                rule_id: id.clone(),
+                name,
+                rule_id: id,
                 alerts: r.alerts,
                 suppressed: r.suppressed,
                 matched_events: r.matched_events,
@@ -207,6 +213,13 @@ impl Summary {
                 },
                 matched,
                 held
+            );
+        }
+        if self.reloads > 0 {
+            let _ = writeln!(
+                s,
+                "  {}",
+                count(self.reloads, "rule reload", "rule reloads")
             );
         }
         for e in &self.input_errors {

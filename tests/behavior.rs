@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use eql_runtime::detector::{Alert, AnyRule, Config, Detector};
+use eql_runtime::detector::{Alert, Config, Detector};
 use eql_runtime::rule::Rule;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -123,9 +123,8 @@ fn imds() -> Box<dyn Rule> {
     Box::new(eql_macro::eql_rule!("rules/imds.eql"))
 }
 
-fn run(rule: impl Into<AnyRule>, lines: &[String]) -> (Vec<Alert>, u64) {
-    let mut det =
-        Detector::with_rules(vec![rule.into()], Config::default()).expect("rule set runs");
+fn run(rule: Box<dyn Rule>, lines: &[String]) -> (Vec<Alert>, u64) {
+    let mut det = Detector::new(vec![rule], Config::default()).expect("rule set runs");
     let mut alerts = Vec::new();
     for l in lines {
         det.push_line(l.as_bytes(), &mut |a| alerts.push(a));
@@ -157,10 +156,7 @@ fn imds_cases() {
             .zip(&case.events)
             .map(|(l, e)| (l.as_str(), e.name.as_str()))
             .collect();
-        for (engine, rule) in [
-            ("compiled", AnyRule::from(imds())),
-            ("interpreted", common::interpreted()),
-        ] {
+        for (engine, rule) in [("compiled", imds()), ("loaded", common::loaded())] {
             let (alerts, late) = run(rule, &lines);
             let got: Vec<Vec<String>> = alerts
                 .iter()

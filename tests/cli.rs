@@ -977,7 +977,7 @@ fn a_tiny_state_budget_evicts_and_reports_it() {
 }
 
 #[test]
-fn threads_and_the_interpreted_rule_file_give_the_same_alerts() {
+fn threads_and_the_rule_file_loaded_at_run_time_give_the_same_alerts() {
     let (path, truth) = generated(20_000, 5, 2000);
     let file = path.to_str().unwrap();
     let base = ["--format", "ndjson", "--no-alert-cap", "--quiet"];
@@ -1261,4 +1261,120 @@ fn profile_report() {
         "{masked}"
     );
     insta::assert_snapshot!(masked);
+}
+
+/// A rule file with a name and id, in the `.eql` comment header.
+fn rule_text(name: &str, id: &str, query: &str) -> String {
+    format!("/*\n[rule]\nname = \"{name}\"\nrule_id = \"{id}\"\nseverity = \"low\"\nrisk_score = 21\n*/\n{query}\n")
+}
+
+/// A process event of host `h1`, `ms` milliseconds after 2024-10-18T12:00:00Z.
+fn exec_line(name: &str, ms: u64) -> String {
+    format!(
+        "{{\"@timestamp\":\"2024-10-18T12:00:{:02}.{:03}Z\",\"event\":{{\"category\":[\"process\"]}},\"host\":{{\"id\":\"h1\"}},\"process\":{{\"name\":\"{name}\"}}}}\n",
+        ms / 1000,
+        ms % 1000
+    )
+}
+
+/// A stream reloads its `--rule-dir` when a file changes and on SIGHUP: a changed rule runs
+/// its new version, an unchanged sequence keeps its pending state across reloads, and a broken
+/// edit is reported with its location while the previous version keeps running.
+#[test]
+fn a_stream_reloads_its_rule_dir() {
+    let dir = tmp("reload-rules");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let single = dir.join("single.eql");
+    let write_single = |name: &str| {
+        let q = format!("process where process.name == \"{name}\"");
+        std::fs::write(&single, rule_text("Single", "single", &q)).unwrap();
+    };
+    write_single("a");
+    std::fs::write(
+        dir.join("pair.eql"),
+        rule_text(
+            "Pair",
+            "pair",
+            "sequence by host.id\n  [process where process.name == \"s1\"]\n  [process where process.name == \"s2\"]",
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(BIN)
+        .args([
+            "--no-builtin-rules",
+            "--rule-dir",
+            dir.to_str().unwrap(),
+            "--format",
+            "ndjson",
+            "--lateness",
+            "0s",
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut send = |line: String| {
+        stdin.write_all(line.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    };
+    // The watcher polls once a second; a file's modification time may have a coarse grain.
+    let settle = || std::thread::sleep(std::time::Duration::from_millis(2500));
+    send(exec_line("a", 0)); // Single v1 alerts
+    send(exec_line("s1", 1)); // Pair: first stage, pending
+    settle();
+    write_single("b");
+    settle();
+    send(exec_line("a", 2)); // Single v2 does not match `a`
+    send(exec_line("b", 3)); // … but `b`
+    send(exec_line("s2", 4)); // Pair completes: its pending sequence survived the reload
+                              // The reload happens when the next line arrives: let those lines be read first.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::fs::write(
+        &single,
+        "/*\n[rule]\nname = \"Single\"\n*/\nprocess where process.name = \"c\"\n",
+    )
+    .unwrap();
+    settle();
+    let pid = child.id().to_string();
+    let hup = Command::new("kill").args(["-HUP", &pid]).status().unwrap();
+    assert!(hup.success());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    send(exec_line("b", 5)); // the broken edit did not take: v2 still runs
+    send(exec_line("c", 6));
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let names: Vec<String> = stdout
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            v["kibana.alert.rule.name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(names, ["Single", "Single", "Pair", "Single"], "{stderr}");
+    assert!(
+        stderr.contains("rules reloaded: 1 unchanged, 1 changed (Single)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("reload failed; the previous rules keep running"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("single.eql:5:"),
+        "the error points into the file: {stderr}"
+    );
+    assert!(
+        stderr.contains("rule reload"),
+        "the summary counts reloads: {stderr}"
+    );
 }

@@ -1,13 +1,14 @@
-//! Differential tests: the compiled IMDS rule against the reference interpreter, on streams of
-//! events generated around the rule's corners. The prefilter on and off, and evaluation on one or
+//! Differential tests: the compiled IMDS rule against the same rule file loaded at run time (the
+//! IR evaluator `--rule-file` uses), on streams of events generated around the rule's corners. The prefilter on and off, and evaluation on one or
 //! two threads, must not change a single alert.
 //!
 //! `DIFF_CASES=N` raises the number of generated streams (the long local mode).
 
 mod common;
 
-use common::{compiled, interpreted};
-use eql_runtime::detector::{AnyRule, Config, Detector};
+use common::{compiled, loaded};
+use eql_runtime::detector::{Config, Detector};
+use eql_runtime::rule::Rule;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PropConfig, TestRunner};
@@ -18,7 +19,7 @@ static PREFILTERED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64:
 
 /// Alerts as lists of raw documents, plus the late count.
 fn run(
-    rule: AnyRule,
+    rule: Box<dyn Rule>,
     prefilter: bool,
     threads: usize,
     lines: &[String],
@@ -30,7 +31,7 @@ fn run(
         lateness_nanos: u64::MAX,
         ..Config::default()
     };
-    let mut det = Detector::with_rules(vec![rule], cfg).expect("runs");
+    let mut det = Detector::new(vec![rule], cfg).expect("runs");
     let mut alerts = Vec::new();
     let mut collect = |a: eql_runtime::detector::Alert| {
         alerts.push(
@@ -327,7 +328,7 @@ fn stream() -> impl Strategy<Value = Vec<String>> {
 }
 
 #[test]
-fn compiled_interpreted_prefiltered_and_threaded_agree() {
+fn compiled_loaded_prefiltered_and_threaded_agree() {
     let cases = std::env::var("DIFF_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -340,7 +341,7 @@ fn compiled_interpreted_prefiltered_and_threaded_agree() {
     let alerts_seen = std::cell::Cell::new(0usize);
     runner
         .run(&stream(), |lines| {
-            let reference = run(interpreted(), false, 1, &lines);
+            let reference = run(loaded(), false, 1, &lines);
             alerts_seen.set(alerts_seen.get() + reference.0.len());
             for (what, got) in [
                 ("compiled", run(compiled(), false, 1, &lines)),

@@ -6,11 +6,12 @@
 //! inserts, deletes, truncations, splices between lines, `\u` and `\/` escapes, case changes,
 //! duplicate keys, deep nesting, huge numbers, forged timestamps.
 //!
-//! Every line goes through three detectors: the compiled IMDS rule with the literal prefilter, the
-//! compiled rule decoding every line, and the reference interpreter. Invariants:
+//! Every line goes through four detectors: the compiled IMDS rule with the literal prefilter, the
+//! compiled rule decoding every line, and the same rule file loaded at run time (the IR evaluator
+//! `--rule-file` uses), with a finite and an unbounded lateness. Invariants:
 //! - nothing panics;
 //! - in each detector `lines == evaluated + sum(skipped)`;
-//! - the compiled rule (prefilter off) and the interpreter give the same outcome for every line
+//! - the compiled rule and the loaded rule (prefilter off) give the same outcome for every line
 //!   (evaluated, or skipped for the same reason);
 //! - the prefilter only ever turns a skip into "evaluated" (a line it decides cannot match);
 //! - all three emit identical alerts, in the same order, and count the same late events.
@@ -19,8 +20,9 @@
 
 mod common;
 
-use common::{compiled, interpreted, rfc3339};
-use eql_runtime::detector::{Alert, AnyRule, Config, Detector, LineOutcome};
+use common::{compiled, loaded, rfc3339};
+use eql_runtime::detector::{Alert, Config, Detector, LineOutcome};
+use eql_runtime::rule::Rule;
 
 /// xorshift64*: small, fast, reproducible.
 struct Rng(u64);
@@ -360,12 +362,12 @@ struct Lane {
 }
 
 impl Lane {
-    /// A lane; `prefilter` also makes lateness unbounded, the only setting where the prefilter
-    /// applies (with a finite lateness every line's timestamp counts, so every line is decoded).
-    fn new(rule: AnyRule, prefilter: bool) -> Lane {
+    /// A lane; `unbounded` lateness is the only setting where the prefilter applies (with a
+    /// finite lateness every line's timestamp counts, so every line is decoded).
+    fn new(rule: Box<dyn Rule>, prefilter: bool, unbounded: bool) -> Lane {
         let cfg = Config {
             prefilter,
-            lateness_nanos: if prefilter {
+            lateness_nanos: if unbounded {
                 u64::MAX
             } else {
                 Config::default().lateness_nanos
@@ -376,7 +378,7 @@ impl Lane {
             ..Config::default()
         };
         Lane {
-            det: Detector::with_rules(vec![rule], cfg).expect("rule set runs"),
+            det: Detector::new(vec![rule], cfg).expect("rule set runs"),
             alerts: Vec::new(),
         }
     }
@@ -402,7 +404,7 @@ fn same_alerts(what: &str, got: &[Sig], want: &[Sig], seed: u64) {
             })
         };
         panic!(
-            "seed {seed}: {what} and interpreted alerts differ at #{i} of {}/{}:\n  {what}: {}\n  interpreted: {}",
+            "seed {seed}: {what} and loaded alerts differ at #{i} of {}/{}:\n  {what}: {}\n  loaded: {}",
             got.len(),
             want.len(),
             show(got.get(i)),
@@ -436,11 +438,12 @@ fn mutated_lines_through_the_pipeline() {
     assert!(corpus.len() >= 30, "the corpus lost documents");
 
     let mut rng = Rng(seed ^ 0x9E37_79B9_7F4A_7C15);
-    let mut pf = Lane::new(compiled(), true);
-    let mut full = Lane::new(compiled(), false);
-    let mut interp = Lane::new(interpreted(), false);
-    // The prefiltered lane's reference: interpreted, with the same unbounded lateness.
-    let mut whole = Lane::new(interpreted(), true);
+    let mut pf = Lane::new(compiled(), true, true);
+    let mut full = Lane::new(compiled(), false, false);
+    let mut interp = Lane::new(loaded(), false, false);
+    // The prefiltered lane's reference: loaded, with the same unbounded lateness, decoding
+    // every line.
+    let mut whole = Lane::new(loaded(), false, true);
     assert!(pf.det.has_prefilter() && !full.det.has_prefilter() && !whole.det.has_prefilter());
 
     let started = std::time::Instant::now();
@@ -473,7 +476,7 @@ fn mutated_lines_through_the_pipeline() {
         assert_eq!(
             b,
             c,
-            "line {n} (seed {seed}): compiled and interpreted disagree on\n{}",
+            "line {n} (seed {seed}): compiled and loaded disagree on\n{}",
             printable(&line)
         );
         assert!(
@@ -490,7 +493,7 @@ fn mutated_lines_through_the_pipeline() {
         );
         if full.alerts.len() != interp.alerts.len() {
             panic!(
-                "line {n} (seed {seed}): alert counts differ (prefiltered {}, compiled {}, interpreted {}) after\n{}",
+                "line {n} (seed {seed}): alert counts differ (prefiltered {}, compiled {}, loaded {}) after\n{}",
                 pf.alerts.len(),
                 full.alerts.len(),
                 interp.alerts.len(),

@@ -7,18 +7,21 @@
 
 mod common;
 
-use common::{compiled, interpreted};
+use common::{compiled, loaded};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use eql_runtime::detector::{Alert, AnyRule, Config, Detector, LineOutcome, SkipReason, Stats};
+use eql_runtime::detector::{Alert, Config, Detector, LineOutcome, SkipReason, Stats};
+use eql_runtime::rule::Rule;
 
-/// The three ways a line is judged: compiled with and without the prefilter, interpreted.
-fn engines() -> Vec<(&'static str, AnyRule, bool)> {
+/// The ways a line is judged: each back end (compiled, loaded at run time) with and without
+/// the prefilter.
+fn engines() -> Vec<(&'static str, Box<dyn Rule>, bool)> {
     vec![
         ("compiled+prefilter", compiled(), true),
         ("compiled", compiled(), false),
-        ("interpreted", interpreted(), false),
+        ("loaded+prefilter", loaded(), true),
+        ("loaded", loaded(), false),
     ]
 }
 
@@ -49,8 +52,8 @@ struct Run {
     stats: Stats,
 }
 
-fn run_with(rule: AnyRule, cfg: Config, lines: &[Vec<u8>]) -> Run {
-    let mut det = Detector::with_rules(vec![rule], cfg).expect("rule set runs");
+fn run_with(rule: Box<dyn Rule>, cfg: Config, lines: &[Vec<u8>]) -> Run {
+    let mut det = Detector::new(vec![rule], cfg).expect("rule set runs");
     let mut alerts = Vec::new();
     let mut outcomes = Vec::new();
     for l in lines {
@@ -72,7 +75,7 @@ fn run_with(rule: AnyRule, cfg: Config, lines: &[Vec<u8>]) -> Run {
     }
 }
 
-fn run(rule: AnyRule, prefilter: bool, lines: &[Vec<u8>]) -> Run {
+fn run(rule: Box<dyn Rule>, prefilter: bool, lines: &[Vec<u8>]) -> Run {
     // Unbounded lateness, as for files: the only setting where the prefilter applies.
     let cfg = Config {
         prefilter,
@@ -84,7 +87,7 @@ fn run(rule: AnyRule, prefilter: bool, lines: &[Vec<u8>]) -> Run {
 
 /// As [`run`], with the default 5 s lateness of a live stream (where the prefilter does not
 /// apply: every line's timestamp moves the clock).
-fn run_stream(rule: AnyRule, prefilter: bool, lines: &[Vec<u8>]) -> Run {
+fn run_stream(rule: Box<dyn Rule>, prefilter: bool, lines: &[Vec<u8>]) -> Run {
     let cfg = Config {
         prefilter,
         ..Config::default()
@@ -472,9 +475,9 @@ fn a_duplicate_timestamp_uses_the_first_value() {
     }
 }
 
-fn rule_again(engine: &str) -> AnyRule {
-    if engine == "interpreted" {
-        interpreted()
+fn rule_again(engine: &str) -> Box<dyn Rule> {
+    if engine.starts_with("loaded") {
+        loaded()
     } else {
         compiled()
     }
@@ -620,7 +623,7 @@ fn state_budget(n: u64, cap: usize) {
         max_state_bytes: cap,
         ..Config::default()
     };
-    let mut det = Detector::with_rules(vec![compiled()], cfg).expect("runs");
+    let mut det = Detector::new(vec![compiled()], cfg).expect("runs");
     let mut alerts = Vec::new();
     for line in data.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
         det.push_line(line, &mut |a| alerts.push(a));

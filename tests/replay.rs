@@ -46,7 +46,7 @@ fn feed(det: &mut Detector, lines: &[String], from: usize, to: usize, out: &mut 
 #[test]
 fn a_replay_from_the_oldest_held_line_loses_nothing() {
     let lines = sample_lines();
-    let mut whole = Detector::with_rules(vec![common::compiled()], config()).unwrap();
+    let mut whole = Detector::new(vec![common::compiled()], config()).unwrap();
     let mut all = Vec::new();
     feed(&mut whole, &lines, 0, lines.len(), &mut all);
     whole.finish(&mut |a| all.push(a));
@@ -56,7 +56,7 @@ fn a_replay_from_the_oldest_held_line_loses_nothing() {
     let mut held_somewhere = 0;
     for cut in (0..=lines.len()).step_by(37) {
         // The first consumer: everything up to the cut, then it dies (no `finish`).
-        let mut first = Detector::with_rules(vec![common::compiled()], config()).unwrap();
+        let mut first = Detector::new(vec![common::compiled()], config()).unwrap();
         let mut before = Vec::new();
         feed(&mut first, &lines, 0, cut, &mut before);
         let commit = first.oldest_held().map_or(cut, |a| a as usize);
@@ -68,7 +68,7 @@ fn a_replay_from_the_oldest_held_line_loses_nothing() {
             held_somewhere += 1;
         }
         // The next owner: from the committed line on.
-        let mut next = Detector::with_rules(vec![common::compiled()], config()).unwrap();
+        let mut next = Detector::new(vec![common::compiled()], config()).unwrap();
         let mut after = Vec::new();
         feed(&mut next, &lines, commit, lines.len(), &mut after);
         next.finish(&mut |a| after.push(a));
@@ -97,7 +97,7 @@ fn the_oldest_held_line_is_the_pending_sequence_and_moves_on_once_it_expires() {
             ts(ms)
         )
     };
-    let mut det = Detector::with_rules(vec![common::compiled()], config()).unwrap();
+    let mut det = Detector::new(vec![common::compiled()], config()).unwrap();
     let mut out = Vec::new();
     det.set_arrival(100);
     det.push_line(exec(0).as_bytes(), &mut |a| out.push(a));

@@ -14,3 +14,8 @@ include!(concat!(env!("OUT_DIR"), "/engine.rs"));
 pub fn paths() -> impl Iterator<Item = &'static str> {
     include_str!(concat!(env!("OUT_DIR"), "/paths.txt")).lines()
 }
+
+/// The directory the build script wrote the rule files to (`paths()` are relative to it).
+pub fn rule_dir() -> &'static str {
+    concat!(env!("OUT_DIR"), "/rules")
+}

@@ -2,7 +2,7 @@
 # Side-by-side throughput on one generated Elastic Defend workload, in one run:
 #   eql-detect (compiled IMDS rule) on 1 thread and on all cores, with and without --validate,
 #   the whole bundled rule set (IMDS's alerts checked among the others),
-#   the same rule interpreted at run time (--rule-file, over serde_json::Value),
+#   the same rule and the whole set loaded at run time (--rule-file, --rule-dir: eql-eval),
 #   Python eql 1.0.1 (scripts/pyeql_oracle.py, in .venv), and the floors (examples/floors.rs).
 # Every engine's alert count must equal the injected truth before any figure is printed.
 #
@@ -78,7 +78,8 @@ ONLY_IMDS=1 run "eql-detect, all 328 bundled rules, 1 thread" "$bin" --quiet --n
 ONLY_IMDS=1 run "eql-detect, all 328 bundled rules, all cores" "$bin" --quiet --no-alert-cap --format ndjson "$file"
 run "eql-detect, all cores ($(nproc))" "$bin" "${common[@]}" "$file"
 run "eql-detect --validate, 1 thread" "$bin" "${common[@]}" --threads 1 --validate "$file"
-run "interpreter (--rule-file), 1 thread" "$bin" "${common[@]}" --threads 1 --no-builtin-rules --rule-file rules/imds.eql "$file"
+run "IMDS loaded at run time (--rule-file), 1 thread" "$bin" --quiet --no-alert-cap --format ndjson --threads 1 --no-builtin-rules --rule-file rules/imds.eql "$file"
+ONLY_IMDS=1 run "all 328 bundled rules loaded at run time (--rule-dir rules), 1 thread" "$bin" --quiet --no-alert-cap --format ndjson --threads 1 --no-builtin-rules --rule-dir rules "$file"
 if [ "${NO_PYTHON:-0}" != 1 ]; then
     if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
     .venv/bin/python -c 'import eql' 2>/dev/null || .venv/bin/pip install --quiet 'eql==1.0.1'

@@ -119,20 +119,23 @@ impl SkipReason {
             SkipReason::LineTooLong => "line_too_long",
         }
     }
-
-    fn from_line_error(reason: &str) -> SkipReason {
-        match reason {
-            "invalid_utf8" => SkipReason::InvalidUtf8,
-            "not_an_object" => SkipReason::NotAnObject,
-            "too_deep" => SkipReason::TooDeep,
-            _ => SkipReason::InvalidJson,
-        }
-    }
 }
 
 impl fmt::Display for SkipReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl From<crate::json::LineError> for SkipReason {
+    fn from(e: crate::json::LineError) -> SkipReason {
+        use crate::json::LineError;
+        match e {
+            LineError::InvalidUtf8 { .. } => SkipReason::InvalidUtf8,
+            LineError::InvalidJson { .. } => SkipReason::InvalidJson,
+            LineError::NotAnObject => SkipReason::NotAnObject,
+            LineError::TooDeep => SkipReason::TooDeep,
+        }
     }
 }
 
@@ -871,7 +874,7 @@ impl Detector {
                 add(&prof.decodes, 1);
                 add(&prof.decode_nanos, elapsed_nanos(start));
             }
-            let ev = parsed.map_err(|e| SkipReason::from_line_error(e.reason()))?;
+            let ev = parsed.map_err(SkipReason::from)?;
             let line_ts = match timestamp {
                 Some(ts) => ts,
                 None => {

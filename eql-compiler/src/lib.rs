@@ -75,27 +75,6 @@ pub mod __test {
         crate::lower::lower(&ast, &file.meta, Some(types))
             .map_err(|d| crate::render(&d, "query.eql", &file.query))
     }
-
-    /// The prefilter requirement [`crate::compile`] emits for a lowered rule (`None`: no
-    /// prefilter), as terms of groups of `(text, inside a string value, under this key)`.
-    #[allow(clippy::type_complexity)]
-    pub fn requirement(rule: &Rule) -> Option<Vec<Vec<Vec<(String, bool, Option<String>)>>>> {
-        crate::literals::requirement(rule).map(|terms| {
-            terms
-                .into_iter()
-                .map(|t| {
-                    t.into_iter()
-                        .map(|g| {
-                            g.lits
-                                .into_iter()
-                                .map(|l| (l.text, l.value, l.key))
-                                .collect()
-                        })
-                        .collect()
-                })
-                .collect()
-        })
-    }
 }
 
 use eql_syntax::mapping::FieldTypes;

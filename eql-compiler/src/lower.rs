@@ -527,15 +527,11 @@ impl Lower {
                 }
             };
         }
-        if self.fields[fx].ty == FieldType::Dynamic {
-            let leaf = dynamic_leaf(fx, eq_for_ne(op), &lit);
-            return if op == CmpOp::Ne {
-                Pred::Not(Box::new(leaf))
-            } else {
-                leaf
-            };
+        let ty = self.fields[fx].ty;
+        if ty == FieldType::Dynamic {
+            return ne_as_not(op, dynamic_leaf(fx, eq_for_ne(op), &lit));
         }
-        let test = match self.effective_type(fx, &lit) {
+        let test = match ty {
             FieldType::Keyword | FieldType::Dynamic => match keyword_text(&lit) {
                 Some(text) if matches!(op, CmpOp::Eq | CmpOp::Ne) => Test::Eq(text),
                 Some(text) => Test::TextCmp(op, text),
@@ -618,12 +614,7 @@ impl Lower {
             test,
             script: false,
         };
-        if op == CmpOp::Ne {
-            // `!=` is `not ==`: a must_not, true when the field is missing.
-            Pred::Not(Box::new(leaf))
-        } else {
-            leaf
-        }
+        ne_as_not(op, leaf)
     }
 
     /// `field op <constant expression>`: the constant is computed once, at run time.
@@ -1002,6 +993,15 @@ fn keyword_text(l: &Literal) -> Option<String> {
         Literal::Int(n) => Some(n.to_string()),
         Literal::Bool(b) => Some(b.to_string()),
         Literal::Null | Literal::Float(_) => None,
+    }
+}
+
+/// `!=` is `not ==`: a must_not, true when the field is missing. `leaf` is the `==` test.
+fn ne_as_not(op: CmpOp, leaf: Pred) -> Pred {
+    if op == CmpOp::Ne {
+        Pred::Not(Box::new(leaf))
+    } else {
+        leaf
     }
 }
 

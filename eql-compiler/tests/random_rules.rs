@@ -16,7 +16,7 @@ use eql_compiler::__test::FieldType;
 use eql_interp::{FieldType as InterpType, FieldTypes, Interpreted};
 use eql_runtime::detector::{Alert, Config, Detector};
 use eql_runtime::event::Doc;
-use eql_runtime::prefilter::{Lit, Prefilter, Requirement, Scratch};
+use eql_runtime::prefilter::{Prefilter, Scratch};
 use eql_runtime::rule::Rule;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PropConfig, TestCaseError, TestRunner};
@@ -474,37 +474,6 @@ fn serialise(fields: &[(String, Value)], ts: &str, style: Style) -> String {
 // Event queries: IR evaluation == interpreter, and the prefilter never hides a match.
 
 /// Counts of one run, reported at the end.
-/// The requirement as the generated code holds it (`&'static`; leaked, as this is a test).
-#[allow(clippy::type_complexity)]
-fn leak(terms: Vec<Vec<Vec<(String, bool, Option<String>)>>>) -> Requirement {
-    let terms: Vec<&'static [&'static [Lit]]> = terms
-        .into_iter()
-        .map(|t| {
-            let groups: Vec<&'static [Lit]> = t
-                .into_iter()
-                .map(|g| {
-                    let lits: Vec<Lit> = g
-                        .into_iter()
-                        .map(|(text, value, key)| {
-                            let text: &'static str = Box::leak(text.into_boxed_str());
-                            match (value, key) {
-                                (true, Some(key)) => {
-                                    Lit::value(text).under(Box::leak(key.into_boxed_str()))
-                                }
-                                (true, None) => Lit::value(text),
-                                (false, _) => Lit::text(text),
-                            }
-                        })
-                        .collect();
-                    &*Box::leak(lits.into_boxed_slice())
-                })
-                .collect();
-            &*Box::leak(groups.into_boxed_slice())
-        })
-        .collect();
-    Box::leak(terms.into_boxed_slice())
-}
-
 #[derive(Default, Debug)]
 struct Tally {
     rules: u64,
@@ -527,9 +496,10 @@ fn check_event_rule(
         }
     };
     let interp = interpreter(query, &ir)?;
-    let lits = eql_compiler::__test::requirement(&ir);
-    let prefilter = lits.clone().and_then(|r| Prefilter::new([Some(leak(r))]));
     let rule = loaded(query)?;
+    // The requirement the compiler derives, as the loaded rule (and generated code) holds it.
+    let lits = rule.prefilter();
+    let prefilter = lits.and_then(|r| Prefilter::new([Some(r)]));
     let mut doc = Doc::new();
     for (fields, style) in events {
         let line = serialise(fields, "2024-05-01T00:00:00.000Z", *style);

@@ -798,6 +798,26 @@ impl RuleFile {
         Some(format!("{dir}{m}"))
     }
 
+    /// The field types of the rule's own `mapping`, read from disk relative to the rule file
+    /// at `rule_path` ([`RuleFile::mapping_path`]); `Ok(None)` when the rule names none. The
+    /// error points at the `mapping` value. (The macros read it through the compiler's source
+    /// loader instead, so that cargo tracks the file.)
+    pub fn read_own_mapping(&self, rule_path: &str) -> Result<Option<FieldTypes>, Diagnostic> {
+        let Some(mpath) = self.mapping_path(rule_path) else {
+            return Ok(None);
+        };
+        let at = self
+            .meta_spans
+            .iter()
+            .find(|(k, _, _)| k == "mapping")
+            .map_or(Span::new(0, 0), |(_, _, s)| *s);
+        let text = std::fs::read_to_string(&mpath)
+            .map_err(|e| Diagnostic::error(format!("mapping: cannot read `{mpath}`: {e}"), at))?;
+        FieldTypes::from_mapping(&text)
+            .map(Some)
+            .map_err(|e| Diagnostic::error(format!("mapping `{mpath}`: {e}"), at))
+    }
+
     /// The span in the file of the `[rule]` key `key`'s value, when the file sets it to `value`.
     fn meta_span(&self, key: &str, value: &str) -> Option<Span> {
         self.meta_spans

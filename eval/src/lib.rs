@@ -92,22 +92,9 @@ pub fn load(path: &str, text: &str, opts: &Options) -> Result<Loaded, String> {
     if let Some(f) = &opts.tiebreaker {
         m.tiebreaker_field = Some(f.clone());
     }
-    let own = match (&opts.types, file.mapping_path(path)) {
-        (None, Some(mpath)) => {
-            let at = file
-                .meta_spans
-                .iter()
-                .find(|(k, _, _)| k == "mapping")
-                .map_or(eql_syntax::Span::new(0, 0), |(_, _, s)| *s);
-            let fail = |msg: String| render(&[eql_syntax::Diagnostic::error(msg, at)]);
-            let mtext = std::fs::read_to_string(&mpath)
-                .map_err(|e| fail(format!("mapping: cannot read `{mpath}`: {e}")))?;
-            Some(
-                FieldTypes::from_mapping(&mtext)
-                    .map_err(|e| fail(format!("mapping `{mpath}`: {e}")))?,
-            )
-        }
-        _ => None,
+    let own = match &opts.types {
+        Some(_) => None,
+        None => file.read_own_mapping(path).map_err(|d| render(&[d]))?,
     };
     let types = opts.types.as_ref().or(own.as_ref());
     let lowered = eql_compiler::lower_file(&file, types).map_err(|d| render(&d))?;

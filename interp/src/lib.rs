@@ -158,24 +158,11 @@ impl Interpreted {
         if let Some(f) = &fields.tiebreaker {
             rf.meta.tiebreaker_field = Some(f.clone());
         }
-        let own = match (types, rf.mapping_path(path)) {
-            (None, Some(mpath)) => {
-                let at = rf
-                    .meta_spans
-                    .iter()
-                    .find(|(k, _, _)| k == "mapping")
-                    .map_or(eql_syntax::Span::new(0, 0), |(_, _, s)| *s);
-                let fail = |msg: String| {
-                    eql_syntax::render(&[eql_syntax::Diagnostic::error(msg, at)], path, text)
-                };
-                let mtext = std::fs::read_to_string(&mpath)
-                    .map_err(|e| fail(format!("mapping: cannot read `{mpath}`: {e}")))?;
-                Some(
-                    FieldTypes::from_mapping(&mtext)
-                        .map_err(|e| fail(format!("mapping `{mpath}`: {e}")))?,
-                )
-            }
-            _ => None,
+        let own = match types {
+            Some(_) => None,
+            None => rf
+                .read_own_mapping(path)
+                .map_err(|d| eql_syntax::render(&[d], path, text))?,
         };
         let types = types.or(own.as_ref());
         let unknown = rf.check_fields(&query, types);
